@@ -1,0 +1,1 @@
+"""genbench: compare generative models on MNIST."""

@@ -1,0 +1,47 @@
+"""The one small interface every generative model implements.
+
+A model is an ``nn.Module`` with a frozen ``Config`` dataclass (its params.yaml section),
+optimizers it makes itself, a training step on a batch of images in [0, 1], and a
+``generate`` that returns images in [0, 1], conditioned on digits when ``conditional``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+
+class GenerativeModel(nn.Module):
+    name: ClassVar[str]
+    conditional: ClassVar[bool] = False
+    Config: ClassVar[type]
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+
+    def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        raise NotImplementedError
+
+    def training_step(self, x: torch.Tensor, y: torch.Tensor,
+                      optimizers: dict[str, torch.optim.Optimizer]) -> dict[str, float]:
+        """One update on images ``x`` (B x 1 x 28 x 28 in [0, 1]) with digit labels ``y``.
+
+        Returns the named losses / diagnostics of the step as floats.
+        """
+        raise NotImplementedError
+
+    def generate(self, n: int, labels: torch.Tensor | None = None,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` images in [0, 1]; ``labels`` (n digits) is required iff the model is conditional."""
+        raise NotImplementedError
+
+    def sample_model(self) -> nn.Module:
+        """The module whose weights produce samples (an EMA copy for models that keep one)."""
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device

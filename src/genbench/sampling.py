@@ -1,0 +1,49 @@
+"""Draw a fixed-seed sample set from a model: uint8 images plus the requested digits."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from genbench.models.base import GenerativeModel
+
+
+def requested_labels(n: int, conditional: bool) -> torch.Tensor:
+    """Equal counts of each digit (0, 0, ..., 1, 1, ...) for conditional models, else -1."""
+    if not conditional:
+        return torch.full((n,), -1, dtype=torch.int64)
+    if n % 10:
+        raise ValueError(f"a conditional sample set needs a multiple of 10 images, got {n}")
+    return torch.arange(10).repeat_interleave(n // 10)
+
+
+@torch.no_grad()
+def generate(model: GenerativeModel, n: int, seed: int, batch_size: int = 1000,
+             progress: bool = False) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """Return (images N x 1 x 28 x 28 float in [0, 1] on CPU, labels, seconds spent)."""
+    model.eval()
+    device = model.device
+    gen = torch.Generator(device=device).manual_seed(seed)
+    labels = requested_labels(n, model.conditional)
+    chunks = []
+    start = time.perf_counter()
+    for i in tqdm(range(0, n, batch_size), desc=f"sampling {model.name}", disable=not progress, leave=False):
+        y = labels[i:i + batch_size].to(device) if model.conditional else None
+        chunks.append(model.generate(len(labels[i:i + batch_size]), y, gen).float().cpu())
+    seconds = time.perf_counter() - start
+    images = torch.cat(chunks).clamp_(0, 1)
+    if not torch.isfinite(images).all():
+        raise RuntimeError(f"{model.name}: generated images contain NaN or inf")
+    return images, labels, seconds
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """N x 1 x 28 x 28 floats in [0, 1] to N x 28 x 28 uint8."""
+    return images.mul(255).round().clamp(0, 255).to(torch.uint8).squeeze(1).numpy()
+
+
+def from_uint8(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(images)).float().div(255).unsqueeze(1)

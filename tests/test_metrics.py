@@ -1,0 +1,62 @@
+"""FID, Inception Score, label accuracy and class distribution on cases with known answers."""
+
+import numpy as np
+import pytest
+from scipy import linalg
+
+from genbench import metrics
+
+
+def test_fid_of_a_set_with_itself_is_zero():
+    feats = np.random.default_rng(0).normal(size=(2000, 16))
+    assert metrics.fid(feats, feats) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_frechet_distance_matches_closed_form():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(8, 8)), rng.normal(size=(8, 8))
+    s1, s2 = a @ a.T + np.eye(8), b @ b.T + np.eye(8)
+    mu1, mu2 = rng.normal(size=8), rng.normal(size=8)
+    # Closed form through the symmetric root: Tr((S1^1/2 S2 S1^1/2)^1/2) = Tr((S1 S2)^1/2).
+    r1 = linalg.sqrtm(s1).real
+    expected = (np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2)
+                - 2 * np.trace(linalg.sqrtm(r1 @ s2 @ r1).real))
+    assert metrics.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(expected, rel=1e-6)
+
+
+def test_fid_of_two_sampled_gaussians_matches_closed_form():
+    rng = np.random.default_rng(2)
+    d, n = 4, 200_000
+    x = rng.normal(0.0, 1.0, size=(n, d))
+    y = rng.normal(1.0, 2.0, size=(n, d))
+    expected = d * 1.0 + d * (1 + 4 - 2 * 2)  # |mu|^2 + Tr(1 + 4 - 2 sqrt(1 * 4))
+    assert metrics.fid(x, y) == pytest.approx(expected, rel=0.02)
+
+
+def test_inception_score_of_one_class_is_one():
+    probs = np.zeros((1000, 10))
+    probs[:, 3] = 1.0
+    mean, std = metrics.inception_score(probs, splits=10)
+    assert mean == pytest.approx(1.0, abs=1e-6) and std == pytest.approx(0.0, abs=1e-6)
+
+
+def test_inception_score_of_ten_confident_equal_classes_is_ten():
+    probs = np.eye(10)[np.arange(1000) % 10]
+    mean, _ = metrics.inception_score(probs, splits=10)
+    assert mean == pytest.approx(10.0, rel=1e-6)
+
+
+def test_label_accuracy_and_per_digit():
+    requested = np.repeat(np.arange(10), 10)
+    predicted = requested.copy()
+    predicted[:5] = 1  # half of the zeros misread as ones
+    acc, per_digit = metrics.label_accuracy(np.eye(10)[predicted], requested)
+    assert acc == pytest.approx(0.95)
+    assert per_digit[0] == pytest.approx(0.5) and per_digit[1:] == [1.0] * 9
+
+
+def test_class_distribution_entropy():
+    share, entropy = metrics.class_distribution(np.eye(10)[np.full(50, 4)])
+    assert share[4] == 1.0 and entropy == pytest.approx(0.0)
+    _, entropy = metrics.class_distribution(np.eye(10)[np.arange(100) % 10])
+    assert entropy == pytest.approx(1.0)
