@@ -3,8 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
-.PHONY: repro test clean-venv
+.PHONY: repro test report validate clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,11 +13,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
+# vega, vega-lite and vega-embed for the offline report (versions pinned in package-lock.json)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 repro: $(STAMP)
 	PATH="$(BIN):$$PATH" dvc repro
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	PATH="$(BIN):$$PATH" python -m pytest
 
+report: $(STAMP) $(NODE_STAMP)
+	PATH="$(BIN):$$PATH" python -m genbench.report --out report
+
+validate: $(STAMP)
+	PATH="$(BIN):$$PATH" python -m genbench.validate
+
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

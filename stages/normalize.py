@@ -1,9 +1,10 @@
-"""Stage normalize: per-model normalized dimensions into metrics/summary.json and plots/summary.csv."""
+"""Stage normalize: per-model normalized dimensions into metrics/summary.json, and the
+summary table every comparison figure is drawn from (plots/summary.csv)."""
 
 from genbench import cli, paths
 from genbench.config import load_params
-from genbench.normalize import normalize_model
-from genbench.utils import read_history, read_json, write_csv, write_json
+from genbench.normalize import normalize_model, summary_row
+from genbench.utils import read_json, write_csv, write_json
 
 
 def main():
@@ -11,15 +12,8 @@ def main():
     summary, rows = {}, []
     for name in params.models:
         scores = read_json(paths.scores(name))
-        dims = normalize_model(scores, read_history(paths.history(name)), params.normalize)
-        summary[name] = dims
-        rows.append({"model": name, "fid": scores["fid"],
-                     "fid_real": scores["reference"]["fid_train_vs_test"],
-                     "inception_score": scores["inception_score"]["mean"],
-                     "inception_score_std": scores["inception_score"]["std"],
-                     "label_accuracy": scores["label_accuracy"],
-                     "sample_seconds_per_1000": scores["sample"]["seconds_per_1000"],
-                     "train_seconds": scores["train"]["train_seconds"], **dims})
+        summary[name] = normalize_model(scores, params.normalize)
+        rows.append(summary_row(scores, summary[name]))
     write_json(paths.METRICS / "summary.json", summary)
     write_csv(paths.PLOTS / "summary.csv", rows)
     for name, dims in summary.items():

@@ -1,23 +1,21 @@
-"""Stage plot: every figure, from metrics and histories alone."""
+"""Stage plot: every figure into plots/figures/, from the summary table, histories, the
+sampler sweep and the sample grids alone (`--out DIR` renders elsewhere)."""
 
-import csv
+import argparse
+from pathlib import Path
 
-from genbench import figures, paths
+from genbench import cli, paths
 from genbench.config import load_params
-from genbench.utils import read_history
+from genbench.figures import render_all
 
 
 def main():
-    params = load_params()
-    with open(paths.PLOTS / "summary.csv") as fh:
-        rows = [{k: (v if k == "model" else float(v) if v else None) for k, v in r.items()}
-                for r in csv.DictReader(fh)]
-    figures.fid_bars(rows, paths.PLOTS / "fid.png")
-    figures.training_curves({name: read_history(paths.history(name)) for name in params.models},
-                            paths.PLOTS / "training_curves.png")
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=paths.PLOTS / "figures")
+    args = parser.parse_args()
+    for path in render_all(list(load_params().models), paths.PLOTS, args.out):
+        print("wrote", path)
 
 
 if __name__ == "__main__":
-    from genbench import cli
-
     cli.run(main)

@@ -9,7 +9,7 @@ from torchvision.utils import save_image
 from genbench import cli, paths
 from genbench.config import load_params
 from genbench.models import load_checkpoint
-from genbench.sampling import generate, to_uint8
+from genbench.sampling import generate, interpolation_strip, to_uint8
 from genbench.utils import atomic_write_bytes, device_name, pick_device, seed_everything, write_json
 
 
@@ -19,8 +19,9 @@ def main():
     seed_everything(params.seed)
     device = pick_device(params.device)
     model = load_checkpoint(paths.checkpoint(name), device)
-    n = params.sample.num_samples
-    images, labels, seconds = generate(model, n, params.seed, progress=True)
+    n, batch = params.sample.num_samples, params.sample.batch_size
+    generate(model, min(batch, n), params.seed + 1, batch)  # warm-up (first-call costs), not timed
+    images, labels, seconds = generate(model, n, params.seed, batch, progress=True)
 
     buffer = io.BytesIO()
     np.savez_compressed(buffer, images=to_uint8(images), labels=labels.numpy())
@@ -34,6 +35,10 @@ def main():
     if model.conditional:  # row d: the first ten samples requested as digit d
         per_digit = images.view(10, n // 10, 1, 28, 28)[:, :10].reshape(-1, 1, 28, 28)
         save_image(per_digit, grid_dir / "digits.png", nrow=10, padding=2, pad_value=1.0)
+
+    strip = interpolation_strip(model, rows=4, steps=10, seed=params.seed)
+    if strip is not None:
+        save_image(strip, grid_dir / "interpolation.png", nrow=10, padding=2, pad_value=1.0)
 
     write_json(paths.sample_metrics(name), {
         "num_samples": n,

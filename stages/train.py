@@ -10,7 +10,8 @@ from genbench import cli, paths, training
 from genbench.config import load_params
 from genbench.data import load_split
 from genbench.models import REGISTRY, create, save_checkpoint
-from genbench.scoring import QuickFID, Reference, load_evaluator
+from genbench.evaluator import load_evaluator
+from genbench.reference import QuickFID, Reference
 from genbench.utils import (count_parameters, device_name, peak_memory_mb,
                             pick_device, seed_everything, write_csv, write_json)
 
@@ -28,7 +29,7 @@ def main():
         x, y = x[:params.data.train_subset], y[:params.data.train_subset]
     model = create(name, cfg)
     quick_fid = QuickFID(load_evaluator(paths.EVALUATOR, device), Reference.load(paths.REFERENCE),
-                         params.score.quick_fid_samples, params.seed)
+                         params.score.quick_fid_samples, params.seed, params.sample.batch_size)
     # A resume state is only reused by a run with the same params and model code.
     code = inspect.getsource(sys.modules[REGISTRY[name].__module__]) + inspect.getsource(training)
     fingerprint = hashlib.sha256(json.dumps(

@@ -62,7 +62,7 @@ def test_missing_top_level_key_is_named():
 
 
 def test_model_epochs_falls_back_to_top_level():
-    params = parse_params(_with("epochs", 7))
-    assert params.model_epochs("vae") == 7
+    params = parse_params(_with("models.vae.epochs", None))
+    assert params.model_epochs("vae") == params.epochs
     params = parse_params(_with("models.vae.epochs", 3))
     assert params.model_epochs("vae") == 3

@@ -20,7 +20,7 @@ from genbench.errors import ConfigError  # noqa: F401  (re-exported)
 
 _POSITIVE = {"lr", "batch_size", "epochs", "num_samples", "quick_fid_samples", "num_real",
              "is_splits", "latent_dim", "noise_dim", "width", "cas_epochs", "timesteps",
-             "sample_steps", "train_subset"}
+             "sample_steps", "train_subset", "ancestral_samples", "ddim_steps"}
 
 
 def _check_type(key: str, value, annotation):
@@ -79,10 +79,11 @@ def build(cls, raw, prefix: str = ""):
             continue
         value = _check_type(key, raw[f.name], hints[f.name])
         if f.name in _POSITIVE and value is not None:
-            if f.name == "lr" and value <= 0:
-                raise ConfigError(f"{key}: must be > 0, got {value}")
-            if f.name != "lr" and value < 1:
-                raise ConfigError(f"{key}: must be >= 1, got {value}")
+            for item in value if isinstance(value, list) else [value]:
+                if f.name == "lr" and item <= 0:
+                    raise ConfigError(f"{key}: must be > 0, got {item}")
+                if f.name != "lr" and item < 1:
+                    raise ConfigError(f"{key}: must be >= 1, got {item}")
         values[f.name] = value
     obj = cls(**values)
     check = getattr(obj, "validate", None)
@@ -109,6 +110,7 @@ class EvaluatorConfig:
 class SampleConfig:
     num_samples: int = 10_000
     grid_rows: int = 8
+    batch_size: int = 100  # images per generate() call: ~100 is fastest for the U-Net on CPU
 
     def validate(self, prefix):
         if self.num_samples % 10:
@@ -121,19 +123,32 @@ class ScoreConfig:
     num_real: int = 10_000  # real test images for FID (all 10,000 by default)
     quick_fid_samples: int = 2_000  # per-epoch FID during training
     is_splits: int = 10
+    cas: bool = True  # train the CAS classifier on each conditional model's samples
+    stability_worsen_fraction: float = 0.1  # a quick-FID rise larger than this counts as worse
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """The DDPM sampler sweep: DDIM step counts, and the 1,000-step ancestral sampler."""
+    ddim_steps: list[int] = field(default_factory=lambda: [10, 20, 50, 100])
+    num_samples: int = 500
+    ancestral_samples: int = 100
+    batch_size: int = 100
 
 
 @dataclass(frozen=True)
 class NormalizeConfig:
-    """Fixed constants that map raw metrics to [0, 1]; see README 'Normalization'."""
-    fid_best: float = 0.5
-    fid_worst: float = 500.0
-    sample_seconds_best: float = 0.01  # seconds per 1,000 samples
-    sample_seconds_worst: float = 1000.0
-    train_seconds_best: float = 10.0
-    train_seconds_worst: float = 36_000.0
-    stability_fid_spread_worst: float = 1.0
-    stability_worsen_fraction: float = 0.1
+    """Fixed constants that map raw metrics to [0, 1]; see README 'Normalization'.
+
+    No defaults here: params.yaml is the one place these numbers live.
+    """
+    fid_best: float
+    fid_worst: float
+    sample_seconds_best: float  # seconds per 1,000 samples
+    sample_seconds_worst: float
+    train_seconds_best: float
+    train_seconds_worst: float
+    stability_fid_spread_worst: float
 
 
 @dataclass(frozen=True)
@@ -147,7 +162,8 @@ class Params:
     evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
     sample: SampleConfig = field(default_factory=SampleConfig)
     score: ScoreConfig = field(default_factory=ScoreConfig)
-    normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    normalize: NormalizeConfig | None = None
 
     def model_epochs(self, name: str) -> int:
         """A model's epoch count: its own ``epochs`` if set, else the top-level one."""
@@ -173,6 +189,8 @@ def parse_params(raw: dict) -> Params:
     raw = dict(raw)
     models = _build_models(raw.pop("models", None))
     params = build(Params, {**raw, "models": {}}, "")
+    if params.normalize is None:
+        raise ConfigError("normalize: missing")
     if params.device not in ("cpu", "cuda", "auto"):
         raise ConfigError(f"device: must be cpu, cuda or auto, got {params.device!r}")
     return dataclasses.replace(params, models=models)

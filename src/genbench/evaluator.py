@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from genbench.utils import load_torch
+
 FEATURE_DIM = 128
 
 
@@ -78,6 +80,14 @@ def embed(model: Evaluator, x: torch.Tensor, device: torch.device,
         feats.append(f.float().cpu())
         probs.append(F.softmax(model.head(f), dim=1).float().cpu())
     return torch.cat(feats), torch.cat(probs)
+
+
+def load_evaluator(path, device) -> Evaluator:
+    """The evaluator checkpoint written by the evaluator stage (weights only)."""
+    ckpt = load_torch(path, device)
+    model = Evaluator(width=ckpt["width"])
+    model.load_state_dict(ckpt["state_dict"])
+    return model.to(device).eval()
 
 
 def accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:

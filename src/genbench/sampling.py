@@ -21,7 +21,7 @@ def requested_labels(n: int, conditional: bool) -> torch.Tensor:
 
 
 @torch.no_grad()
-def generate(model: GenerativeModel, n: int, seed: int, batch_size: int = 1000,
+def generate(model: GenerativeModel, n: int, seed: int, batch_size: int = 100,
              progress: bool = False) -> tuple[torch.Tensor, torch.Tensor, float]:
     """Return (images N x 1 x 28 x 28 float in [0, 1] on CPU, labels, seconds spent)."""
     model.eval()
@@ -38,6 +38,21 @@ def generate(model: GenerativeModel, n: int, seed: int, batch_size: int = 1000,
     if not torch.isfinite(images).all():
         raise RuntimeError(f"{model.name}: generated images contain NaN or inf")
     return images, labels, seconds
+
+
+@torch.no_grad()
+def interpolation_strip(model: GenerativeModel, rows: int, steps: int, seed: int) -> torch.Tensor | None:
+    """``rows`` straight-line walks of ``steps`` images between random latent codes, or None
+    for models without a latent code to walk in."""
+    dim = model.latent_dim()
+    if dim is None:
+        return None
+    model.eval()
+    gen = torch.Generator(device=model.device).manual_seed(seed)
+    z0 = torch.randn(rows, 1, dim, generator=gen, device=model.device)
+    z1 = torch.randn(rows, 1, dim, generator=gen, device=model.device)
+    t = torch.linspace(0, 1, steps, device=model.device).view(1, steps, 1)
+    return model.decode_latent((z0 + t * (z1 - z0)).view(rows * steps, dim)).float().cpu()
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:

@@ -71,6 +71,8 @@ def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: i
         else:
             print(f"{model.name}: ignoring {resume_path} (made with other params or code)")
 
+    if device.type == "cuda":  # MNIST fits on any GPU: no per-batch host-to-device copies
+        x, y = x.to(device), y.to(device)
     steps = (len(x) + batch_size - 1) // batch_size
     for epoch in range(result.resumed_from_epoch, epochs):
         model.train()
@@ -79,7 +81,7 @@ def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: i
         totals: dict[str, float] = {}
         bar = tqdm(range(steps), desc=f"{model.name} epoch {epoch + 1}/{epochs}", leave=False)
         for i in bar:
-            idx = order[i * batch_size:(i + 1) * batch_size]
+            idx = order[i * batch_size:(i + 1) * batch_size].to(x.device)
             logs = model.training_step(x[idx].to(device), y[idx].to(device), optimizers)
             for key, value in logs.items():
                 if not math.isfinite(value):

@@ -87,8 +87,8 @@ def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def write_csv(path: str | Path, rows: list[dict]) -> None:
-    """Rows of dicts (same keys) to CSV, atomically."""
+def csv_bytes(rows: list[dict]) -> bytes:
+    """Rows of dicts (same keys) as CSV; None becomes an empty cell."""
     import csv
     import io
 
@@ -96,12 +96,25 @@ def write_csv(path: str | Path, rows: list[dict]) -> None:
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    atomic_write_bytes(path, out.getvalue().encode())
+    return out.getvalue().encode()
 
 
-def read_history(path: str | Path) -> list[dict]:
-    """A per-epoch history CSV (all numeric columns) back into a list of dicts."""
+def write_csv(path: str | Path, rows: list[dict]) -> None:
+    """Rows of dicts to CSV, atomically."""
+    atomic_write_bytes(path, csv_bytes(rows))
+
+
+def read_csv(path: str | Path) -> list[dict]:
+    """CSV rows back into dicts: numbers as float, empty cells as None, other text as is."""
     import csv
 
+    def parse(value: str):
+        if value == "":
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            return value
+
     with open(path) as fh:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+        return [{k: parse(v) for k, v in row.items()} for row in csv.DictReader(fh)]

@@ -38,6 +38,14 @@ class GenerativeModel(nn.Module):
         """``n`` images in [0, 1]; ``labels`` (n digits) is required iff the model is conditional."""
         raise NotImplementedError
 
+    def latent_dim(self) -> int | None:
+        """Size of the latent code ``decode_latent`` takes, or None for models without one."""
+        return None
+
+    def decode_latent(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1] from latent codes (unconditional latent-variable models only)."""
+        raise NotImplementedError
+
     def sample_model(self) -> nn.Module:
         """The module whose weights produce samples (an EMA copy for models that keep one)."""
         return self

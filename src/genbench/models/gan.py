@@ -92,6 +92,13 @@ class GAN(GenerativeModel):
                 "d_real": torch.sigmoid(d_real).mean().item(),
                 "d_fake": torch.sigmoid(d_fake).mean().item()}
 
+    def latent_dim(self):
+        return None if self.conditional else self.config.noise_dim
+
+    @torch.no_grad()
+    def decode_latent(self, z):
+        return (self._g(z, None) + 1) / 2
+
     @torch.no_grad()
     def generate(self, n, labels=None, generator=None):
         z = torch.randn(n, self.config.noise_dim, generator=generator, device=self.device)

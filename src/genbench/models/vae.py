@@ -61,6 +61,13 @@ class VAE(GenerativeModel):
         opt.step()
         return {"loss": loss.item(), "bce": bce.item(), "kld": kld.item()}
 
+    def latent_dim(self):
+        return self.config.latent_dim
+
+    @torch.no_grad()
+    def decode_latent(self, z):
+        return self.decode(z)
+
     @torch.no_grad()
     def generate(self, n, labels=None, generator=None):
         z = torch.randn(n, self.config.latent_dim, generator=generator, device=self.device)

@@ -1,0 +1,42 @@
+"""CI's re-validation: the committed plots are what the committed metrics produce."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from genbench.validate import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_plots_agree_with_committed_metrics():
+    assert validate(ROOT) == []
+
+
+@pytest.fixture
+def copy_of_results(tmp_path):
+    for name in ("params.yaml", "metrics", "plots"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, tmp_path / name)
+    return tmp_path
+
+
+def test_a_metric_changed_without_re_running_plot_is_caught(copy_of_results):
+    scores_path = copy_of_results / "metrics" / "scores" / "vae.json"
+    scores = json.loads(scores_path.read_text())
+    scores["fid"] *= 1.1
+    scores_path.write_text(json.dumps(scores))
+    problems = validate(copy_of_results)
+    assert any("summary.json" in p for p in problems)
+    assert any("summary.csv" in p for p in problems)
+
+
+def test_a_missing_or_broken_figure_is_caught(copy_of_results):
+    (copy_of_results / "plots" / "figures" / "radar.png").unlink()
+    heatmap = copy_of_results / "plots" / "figures" / "heatmap.png"
+    heatmap.write_bytes(heatmap.read_bytes()[:200])
+    problems = validate(copy_of_results)
+    assert any("radar.png: missing" in p for p in problems)
+    assert any("heatmap.png: not a valid image" in p for p in problems)
