@@ -42,9 +42,10 @@ PY
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
 python3 -c "import torch; print('torch', torch.__version__)" | tee -a "$OUT/gpu.txt"
 python3 stages/download.py
-for stage in "train ddpm" "sample ddpm" "score ddpm" "sweep"; do
+for stage in "train.py ddpm" "sample.py ddpm" "score.py ddpm" "sweep.py"; do
   start=$SECONDS
-  python3 stages/${stage% *}.py ${stage#* } 2>&1 | tr '\r' '\n' | grep -v 'it/s' | tee -a "$OUT/log.txt"
+  # shellcheck disable=SC2086  # "script args" splits on purpose
+  python3 stages/$stage 2>&1 | tr '\r' '\n' | grep -v 'it/s' | tee -a "$OUT/log.txt"
   echo "stage ${stage}: $((SECONDS - start)) s" | tee -a "$OUT/log.txt"
 done
 cp metrics/train/ddpm.json "$OUT/train.json"

@@ -1,0 +1,36 @@
+"""CAS on synthetic cases: real labelled images score like cas_real, shuffled labels like chance."""
+
+import pytest
+import torch
+
+from genbench.config import EvaluatorConfig
+from genbench.data import load_split
+from genbench.scoring import classification_accuracy_score
+
+RECIPE = EvaluatorConfig(epochs=2, lr=3e-3, width=16)
+
+
+@pytest.fixture(scope="module")
+def mnist(mnist_raw_dir):
+    root = mnist_raw_dir.parents[1]
+    (x, y), (xt, yt) = load_split(root, train=True), load_split(root, train=False)
+    return x, y, xt[:3000], yt[:3000]
+
+
+def cas(images, labels, xt, yt):
+    return classification_accuracy_score(images, labels, xt, yt, recipe=RECIPE, batch_size=64,
+                                         seed=0, device=torch.device("cpu"))
+
+
+def test_cas_of_real_labelled_images_is_close_to_cas_real(mnist):
+    x, y, xt, yt = mnist
+    cas_real = cas(x[:3000], y[:3000], xt, yt)           # the reference: real training images
+    as_if_generated = cas(x[3000:6000], y[3000:6000], xt, yt)  # a "model" that returns real digits
+    assert cas_real > 0.9
+    assert as_if_generated == pytest.approx(cas_real, abs=0.03)
+
+
+def test_cas_with_shuffled_labels_is_chance(mnist):
+    x, y, xt, yt = mnist
+    shuffled = y[:3000][torch.randperm(3000, generator=torch.Generator().manual_seed(0))]
+    assert cas(x[:3000], shuffled, xt, yt) == pytest.approx(0.1, abs=0.05)
