@@ -19,7 +19,7 @@ from genbench.errors import ConfigError  # noqa: F401  (re-exported)
 
 
 _POSITIVE = {"lr", "batch_size", "epochs", "num_samples", "quick_fid_samples", "num_real",
-             "is_splits", "latent_dim", "noise_dim", "width", "cas_epochs", "timesteps",
+             "is_splits", "latent_dim", "noise_dim", "width", "timesteps",
              "sample_steps", "train_subset", "ancestral_samples", "ddim_steps"}
 
 
