@@ -131,7 +131,7 @@ class ScoreConfig:
 class SweepConfig:
     """The DDPM sampler sweep: DDIM step counts, and the 1,000-step ancestral sampler."""
     ddim_steps: list[int] = field(default_factory=lambda: [10, 20, 50, 100])
-    num_samples: int = 500
+    num_samples: int = 300
     ancestral_samples: int = 100
     batch_size: int = 100
 

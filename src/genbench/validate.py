@@ -21,7 +21,7 @@ from genbench.normalize import normalize_model, summary_row
 from genbench.utils import csv_bytes
 
 
-def _image_problem(path: Path, size: tuple[int, int] | None) -> str | None:
+def _image_problem(path: Path, size: tuple[int, int]) -> str | None:
     if not path.is_file():
         return f"{path}: missing"
     try:
@@ -31,7 +31,7 @@ def _image_problem(path: Path, size: tuple[int, int] | None) -> str | None:
             actual = img.size
     except Exception as exc:  # PIL raises many kinds for a broken file
         return f"{path}: not a valid image ({exc})"
-    if size is not None and actual != size:
+    if actual != size:
         return f"{path}: size {actual}, expected {size}"
     return None
 
