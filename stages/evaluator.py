@@ -19,7 +19,8 @@ def main():
         x, y = x[:params.data.train_subset], y[:params.data.train_subset]
     start = time.perf_counter()
     model = train_classifier(Evaluator(cfg.width), x, y, epochs=cfg.epochs, lr=cfg.lr,
-                             batch_size=params.batch_size, seed=params.seed, device=device)
+                             batch_size=params.batch_size, seed=params.seed, device=device,
+                             mixed_precision=cfg.mixed_precision)
     seconds = time.perf_counter() - start
     xt, yt = load_split(paths.MNIST_ROOT, train=False)
     _, probs = embed(model, xt, device)

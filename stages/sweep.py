@@ -4,6 +4,7 @@ For every DDIM step count in ``sweep.ddim_steps`` (on ``sweep.num_samples``) and
 1,000-step ancestral sampler (on ``sweep.ancestral_samples``, fewer on CPU): seconds per
 1,000 samples, FID and label accuracy. The default DDIM setting is also run on the
 ancestral sample size, so the two are compared on equal footing (FID depends on N).
+Then, with the default sampler, the same for each guidance scale in ``sweep.guidance``.
 """
 
 import dataclasses
@@ -28,33 +29,37 @@ def main():
     model = load_checkpoint(paths.checkpoint(MODEL), device)
     evaluator = load_evaluator(paths.EVALUATOR, device)
     reference = Reference.load(paths.REFERENCE)
-    default_steps = params.models[MODEL].sample_steps
-    settings = [("ddim", s, cfg.num_samples) for s in cfg.ddim_steps]
-    settings.append(("ddim", default_steps, cfg.ancestral_samples))
-    settings.append(("ancestral", model.config.timesteps, cfg.ancestral_samples))
-    generate(model, cfg.batch_size, params.seed + 1, cfg.batch_size)  # warm-up, not timed
-    rows = []
-    for sampler, steps, n in settings:
-        model.config = dataclasses.replace(model.config, sampler=sampler, sample_steps=steps)
+    default = model.config  # the params' settings, saved with the checkpoint
+    real = reference.test_features[:params.score.num_real]
+
+    def measure(n, **setting):
+        model.config = dataclasses.replace(default, **setting)
         images, labels, seconds = generate(model, n, params.seed, batch_size=cfg.batch_size, progress=True)
         feats, probs = embed(evaluator, images, device)
-        row = {"sampler": sampler, "steps": steps, "num_samples": n,
-               "seconds_per_1000": seconds / n * 1000,
-               "fid": fid(feats, reference.test_features[:params.score.num_real]),
-               "label_accuracy": label_accuracy(probs, labels)[0]}
-        rows.append(row)
+        row = {**setting, "num_samples": n, "seconds_per_1000": seconds / n * 1000,
+               "fid": fid(feats, real), "label_accuracy": label_accuracy(probs, labels)[0]}
         print(row)
-    default, ancestral = rows[-2], rows[-1]
+        return row
+
+    generate(model, cfg.batch_size, params.seed + 1, cfg.batch_size)  # warm-up, not timed
+    rows = [measure(cfg.num_samples, sampler="ddim", sample_steps=s) for s in cfg.ddim_steps]
+    rows.append(measure(cfg.ancestral_samples, sampler="ddim", sample_steps=default.sample_steps))
+    rows.append(measure(cfg.ancestral_samples, sampler="ancestral", sample_steps=default.timesteps))
+    guidance_rows = [measure(cfg.num_samples, guidance=w) for w in cfg.guidance]
+    default_ddim, ancestral = rows[-2], rows[-1]
     write_csv(paths.PLOTS / "sweep" / f"{MODEL}.csv", rows)
+    write_csv(paths.PLOTS / "sweep" / f"{MODEL}_guidance.csv", guidance_rows)
     write_json(paths.METRICS / "sweep" / f"{MODEL}.json", {
         "device": device_name(device),
-        "precision": "bfloat16 autocast" if model.config.mixed_precision else "float32",
-        "guidance": model.config.guidance,
-        "settings": {f"{r['sampler']}_{r['steps']}_n{r['num_samples']}": r for r in rows},
-        "default_ddim_steps": default_steps,
+        "precision": "bfloat16 autocast" if default.mixed_precision else "float32",
+        "guidance": default.guidance,
+        "settings": {f"{r['sampler']}_{r['sample_steps']}_n{r['num_samples']}": r for r in rows},
+        "guidance_settings": {f"guidance_{r['guidance']:g}_n{r['num_samples']}": r
+                              for r in guidance_rows},
+        "default_ddim_steps": default.sample_steps,
         "compared_on_samples": cfg.ancestral_samples,
-        "speedup_default_vs_ancestral": ancestral["seconds_per_1000"] / default["seconds_per_1000"],
-        "fid_ratio_default_vs_ancestral": default["fid"] / ancestral["fid"],
+        "speedup_default_vs_ancestral": ancestral["seconds_per_1000"] / default_ddim["seconds_per_1000"],
+        "fid_ratio_default_vs_ancestral": default_ddim["fid"] / ancestral["fid"],
     })
 
 

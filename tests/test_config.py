@@ -45,6 +45,9 @@ def _with(path: str, value):
     ("models.transformer", {"lr": 1e-3}, "models.transformer: unknown model"),
     ("sample.num_samples", 1005, "sample.num_samples: must be a multiple of 10"),
     ("device", "tpu", "device: must be cpu, cuda or auto"),
+    ("models.ddpm.guidance", -1.0, "models.ddpm.guidance: must be >= 0"),
+    ("sweep.guidance", [0.0, -0.5], "sweep.guidance: scales must be >= 0"),
+    ("sweep.guidance", "strong", "sweep.guidance: expected a list"),
 ])
 def test_bad_value_names_its_key(path, value, message):
     with pytest.raises(ConfigError) as info:

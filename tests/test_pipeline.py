@@ -59,7 +59,7 @@ def project(tmp_path_factory, mnist_raw_dir):
         "score.quick_fid_samples": 100, "score.is_splits": 2,
         "models.vae.epochs": None, "models.ddpm.epochs": None, "models.ddpm.width": 8,
         "models.ddpm.timesteps": 50, "sweep.ddim_steps": [2, 5], "sweep.num_samples": 100,
-        "sweep.ancestral_samples": 20})
+        "sweep.ancestral_samples": 20, "sweep.guidance": [0.0, 2.0]})
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
                PYTHONPATH=str(project / "src"), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
                GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
@@ -105,9 +105,10 @@ def test_repro_writes_every_output_with_sane_values(project):
     figures = {p.name for p in (project / "plots" / "figures").glob("*.png")}
     assert {"radar.png", "heatmap.png", "fid.png", "inception_score.png", "timings.png",
             "tradeoff_3d.png", "summary_table.png", "training_curves.png",
-            "samples_side_by_side.png", "ddpm_sweep.png"} <= figures
+            "samples_side_by_side.png", "ddpm_sweep.png", "ddpm_guidance.png"} <= figures
     sweep = json.loads((project / "metrics/sweep/ddpm.json").read_text())
     assert sweep["speedup_default_vs_ancestral"] > 1
+    assert [r["guidance"] for r in sweep["guidance_settings"].values()] == [0.0, 2.0]
     assert validate(project) == []
 
 

@@ -104,6 +104,7 @@ class EvaluatorConfig:
     epochs: int = 3
     lr: float = 1e-3
     width: int = 32
+    mixed_precision: bool = True  # bfloat16 autocast in training (2x on CPU); features in float32
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,17 @@ class ScoreConfig:
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """The DDPM sampler sweep: DDIM step counts, and the 1,000-step ancestral sampler."""
+    """The DDPM sampler sweep: DDIM step counts, the 1,000-step ancestral sampler, and
+    guidance scales (with the default sampler)."""
     ddim_steps: list[int] = field(default_factory=lambda: [10, 20, 50, 100])
     num_samples: int = 300
     ancestral_samples: int = 100
+    guidance: list[float] = field(default_factory=lambda: [0.0, 1.0, 2.0, 3.0])
     batch_size: int = 100
+
+    def validate(self, prefix):
+        if any(w < 0 for w in self.guidance):
+            raise ConfigError(f"{prefix}.guidance: scales must be >= 0, got {self.guidance}")
 
 
 @dataclass(frozen=True)

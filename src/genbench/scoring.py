@@ -47,9 +47,12 @@ def classification_accuracy_score(images: torch.Tensor, labels: torch.Tensor,
                                   device: torch.device) -> float:
     """CAS (Ravuri & Vinyals 2019): train the evaluator's architecture with its recipe on
     labelled images only, return its accuracy on real MNIST test."""
-    clf = train_classifier(Evaluator(recipe.width), images, labels, epochs=recipe.epochs,
-                           lr=recipe.lr, batch_size=batch_size, seed=seed, device=device,
-                           desc="CAS classifier")
+    # Initial weights and dropout masks come from `seed` alone, not from the caller's state.
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        clf = train_classifier(Evaluator(recipe.width), images, labels, epochs=recipe.epochs,
+                               lr=recipe.lr, batch_size=batch_size, seed=seed, device=device,
+                               mixed_precision=recipe.mixed_precision, desc="CAS classifier")
     _, probs = embed(clf, test_x, device)
     return accuracy(probs, test_y)
 

@@ -11,11 +11,9 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from genbench.errors import DivergenceError
 from genbench.models.base import GenerativeModel
 from genbench.utils import load_torch, save_torch
-
-
-from genbench.errors import DivergenceError
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Check that the committed plots are what the committed metrics produce.
 
-Re-derives every plot data file (the summary table, the sampler sweep) from ``metrics/``,
+Re-derives every plot data file (the summary table, the sampler and guidance sweeps) from ``metrics/``,
 re-renders every figure into a temporary folder, and reports each data file that differs,
 each figure or sample grid that is missing, not a valid image, or of another size.
 CI runs this through the test suite; ``python -m genbench.validate`` runs it by hand.
@@ -51,6 +51,8 @@ def validate(root: Path) -> list[str]:
     if "ddpm" in params.models:
         sweep = json.loads((metrics / "sweep" / "ddpm.json").read_text())
         expected[plots / "sweep" / "ddpm.csv"] = csv_bytes(list(sweep["settings"].values()))
+        expected[plots / "sweep" / "ddpm_guidance.csv"] = csv_bytes(
+            list(sweep["guidance_settings"].values()))
     for path, content in expected.items():
         if not path.is_file() or path.read_bytes() != content:
             problems.append(f"{path.relative_to(root)}: differs from what metrics/ produce")

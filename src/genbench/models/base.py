@@ -46,10 +46,6 @@ class GenerativeModel(nn.Module):
         """Images in [0, 1] from latent codes (unconditional latent-variable models only)."""
         raise NotImplementedError
 
-    def sample_model(self) -> nn.Module:
-        """The module whose weights produce samples (an EMA copy for models that keep one)."""
-        return self
-
     @property
     def device(self) -> torch.device:
         return next(self.parameters()).device

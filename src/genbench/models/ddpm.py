@@ -223,9 +223,6 @@ class DDPM(GenerativeModel):
                 p_ema.lerp_(p, 1 - decay)
         return {"loss": loss.item()}
 
-    def sample_model(self):
-        return self.ema
-
     @torch.no_grad()
     def eps(self, x, t: int, y, net=None) -> torch.Tensor:
         """Guided noise prediction of the EMA network at integer step t."""
