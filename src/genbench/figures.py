@@ -191,20 +191,24 @@ def sample_comparison(grids: dict[str, Path], path):
 def sweep(rows, path):
     """DDPM: FID and label accuracy against sampling seconds per 1,000 images."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    usual_n = int(rows[0]["num_samples"])
     for ax, key, label in [(axes[0], "fid", "FID (lower is better)"),
                            (axes[1], "label_accuracy", "label accuracy")]:
         for i, r in enumerate(rows):
-            marker = "s" if r["sampler"] == "ancestral" else "o"
-            ax.scatter(r["seconds_per_1000"], r[key], marker=marker, s=60,
-                       color="tab:red" if r["sampler"] == "ancestral" else "tab:blue")
-            ax.annotate(f"{r['sampler']} {int(r['sample_steps'])} (n={int(r['num_samples'])})",
-                        (r["seconds_per_1000"], r[key]), textcoords="offset points",
+            ancestral = r["sampler"] == "ancestral"
+            ax.scatter(r["seconds_per_1000"], r[key], marker="s" if ancestral else "o", s=60,
+                       color="tab:red" if ancestral else "tab:blue")
+            text = "ancestral" if ancestral else f"DDIM {int(r['sample_steps'])}"
+            if int(r["num_samples"]) != usual_n:
+                text += f", n={int(r['num_samples'])}"
+            ax.annotate(text, (r["seconds_per_1000"], r[key]), textcoords="offset points",
                         xytext=(6, 6 if i % 2 == 0 else -12), fontsize=8)  # alternate: no overlaps
         ax.set_xscale("log")
         ax.set_xlabel("sampling seconds per 1,000 images (log)")
         ax.set_ylabel(label)
         ax.margins(x=0.3, y=0.15)
-    fig.suptitle("DDPM samplers: quality against time (blue: DDIM, red: ancestral)")
+    fig.suptitle(f"DDPM samplers: quality against time (blue: DDIM, red: ancestral; "
+                 f"n={usual_n} samples unless marked)")
     _save(fig, path)
 
 
