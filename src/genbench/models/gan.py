@@ -4,7 +4,7 @@ Non-saturating BCE loss, one D step and one G step per batch, real labels smooth
 The cGAN concatenates a 10-way label embedding to the generator's noise and to the
 discriminator's input, and adds a projection term to the discriminator's output (Miyato &
 Koyama 2018): the inner product of a second label embedding with D's last hidden features.
-The projection lifted the label accuracy of the default 30-epoch run from 0.946 to 0.959.
+The projection is what lifts the default run's label accuracy above 0.95 (README, Results).
 """
 
 from __future__ import annotations
