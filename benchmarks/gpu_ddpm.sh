@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The DDPM stages on a GPU with epochs=50 (issue: "fast to sample"), outside DVC.
 #
-# Runs on a lent GPU machine whose image has PyTorch but no DVC: the stage scripts are
-# called directly, in the order dvc.yaml gives, on a copy of params.yaml with
+# Runs on a lent GPU machine whose image has PyTorch but no DVC: the stages' commands are
+# read from dvc.yaml and run directly, in its order, on a copy of params.yaml with
 # device=cuda and the GPU settings below. Inputs it needs in .gpu/ (made by `prepare`
 # here, from a finished CPU run): the MNIST IDX files (gzipped), the evaluator and the
 # real-data reference features, so the scores use the very same evaluator as the CPU run.
@@ -31,26 +31,39 @@ import yaml
 p = yaml.safe_load(open("params.yaml"))
 p["device"] = "cuda"
 p["data"]["local_dir"] = ".gpu/mnist"
-d = p["models"]["ddpm"]
+d = p["models"]["ddpm"]["train"]
 import os
 d.update(epochs=int(os.environ.get("GPU_EPOCHS", 50)), width=64, ema_decay=0.999)
 p["sample"]["batch_size"] = 1000  # large batches pay on a GPU
-p["sweep"].update(num_samples=1000, ancestral_samples=1000, batch_size=1000)
+p["sweep"]["ddpm"]["batch_size"] = 1000
+for series in p["sweep"]["ddpm"]["series"]:
+    series["num_samples"] = 1000
 yaml.safe_dump(p, open("params.yaml", "w"), sort_keys=False)
 print("ddpm params:", d)
 PY
+# The command of stage NAME@MODEL as dvc.yaml writes it (${key} and ${item.family} resolved).
+stage_cmd() {
+  python3 - "$1" <<'PY'
+import sys, yaml
+stage, model = sys.argv[1].split("@")
+params = yaml.safe_load(open("params.yaml"))
+cmd = yaml.safe_load(open("dvc.yaml"))["stages"][stage]
+cmd = cmd["do"]["cmd"] if "do" in cmd else cmd["cmd"]
+print(cmd.replace("${key}", model).replace("${item.family}", params["models"][model]["family"]))
+PY
+}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
 python3 -c "import torch; print('torch', torch.__version__)" | tee -a "$OUT/gpu.txt"
-python3 stages/download.py
-for stage in "train.py ddpm" "sample.py ddpm" "score.py ddpm" "sweep.py"; do
+eval "$(python3 -c 'import yaml; print(yaml.safe_load(open("dvc.yaml"))["stages"]["download"]["cmd"])' | sed 's/^python /python3 /')"
+for stage in train@ddpm sample@ddpm grids@ddpm score@ddpm sweep@ddpm; do
   start=$SECONDS
-  # shellcheck disable=SC2086  # "script args" splits on purpose
-  python3 stages/$stage 2>&1 | tr '\r' '\n' | grep -v 'it/s' | tee -a "$OUT/log.txt"
+  eval "$(stage_cmd "$stage" | sed 's/^python /python3 /')" 2>&1 | tr '\r' '\n' | grep -v 'it/s' | tee -a "$OUT/log.txt"
   echo "stage ${stage}: $((SECONDS - start)) s" | tee -a "$OUT/log.txt"
 done
 cp metrics/train/ddpm.json "$OUT/train.json"
 cp metrics/sample/ddpm.json "$OUT/sample.json"
 cp metrics/scores/ddpm.json "$OUT/scores.json"
 cp metrics/sweep/ddpm.json "$OUT/sweep.json"
+cp -r plots/sweep/ddpm "$OUT/sweep"
 cp plots/history/ddpm.csv "$OUT/history.csv"
 cp plots/samples/ddpm/digits.png "$OUT/digits.png"

@@ -1,14 +1,14 @@
-"""Stage download: verified MNIST IDX files in data/mnist/MNIST/raw."""
+"""Stage download: the four MNIST IDX files, verified by SHA-256, in the --out folder."""
 
-from genbench import cli, paths
+from genbench import cli
 from genbench.config import load_params
 from genbench.data import fetch_mnist
 
 
 def main():
-    params = load_params()
-    source = fetch_mnist(paths.MNIST_ROOT, params.data.local_dir)
-    print(f"MNIST verified (SHA-256) from {source} into {paths.MNIST_ROOT / 'MNIST/raw'}")
+    args = cli.arguments(__doc__, "--out")
+    source = fetch_mnist(args.out, load_params().data.local_dir)
+    print(f"MNIST verified (SHA-256) from {source} into {args.out}")
 
 
 if __name__ == "__main__":

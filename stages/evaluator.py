@@ -2,33 +2,30 @@
 
 import time
 
-from genbench import cli, paths
+from genbench import cli
 from genbench.config import load_params
 from genbench.data import load_split
-from genbench.evaluator import Evaluator, accuracy, embed, train_classifier
-from genbench.utils import count_parameters, pick_device, save_torch, seed_everything, write_json
+from genbench.evaluator import Evaluator, accuracy, embed, save_evaluator, train_classifier
+from genbench.utils import count_parameters, pick_device, seed_everything, write_json
 
 
 def main():
+    args = cli.arguments(__doc__, "--mnist", "--evaluator", "--metrics")
     params = load_params()
     cfg = params.evaluator
     seed_everything(params.seed)
     device = pick_device(params.device)
-    x, y = load_split(paths.MNIST_ROOT, train=True)
-    if params.data.train_subset:
-        x, y = x[:params.data.train_subset], y[:params.data.train_subset]
+    x, y = load_split(args.mnist, train=True, subset=params.data.train_subset)
     start = time.perf_counter()
     model = train_classifier(Evaluator(cfg.width), x, y, epochs=cfg.epochs, lr=cfg.lr,
                              batch_size=params.batch_size, seed=params.seed, device=device,
-                             mixed_precision=cfg.mixed_precision)
+                             precision=cfg.precision)
     seconds = time.perf_counter() - start
-    xt, yt = load_split(paths.MNIST_ROOT, train=False)
-    _, probs = embed(model, xt, device)
-    save_torch({"width": cfg.width, "state_dict": model.state_dict()}, paths.EVALUATOR)
-    acc = accuracy(probs, yt)
-    write_json(paths.METRICS / "evaluator.json", {
-        "test_accuracy": acc, "train_seconds": seconds, "train_images": len(x),
-        "epochs": cfg.epochs, "parameters": count_parameters(model)})
+    save_evaluator(model, args.evaluator)
+    xt, yt = load_split(args.mnist, train=False)
+    acc = accuracy(embed(model, xt, device)[1], yt)
+    write_json(args.metrics, {"test_accuracy": acc, "train_seconds": seconds, "train_images": len(x),
+                              "epochs": cfg.epochs, "parameters": count_parameters(model)})
     print(f"evaluator: test accuracy {acc:.4f} after {cfg.epochs} epochs ({seconds:.0f} s)")
 
 

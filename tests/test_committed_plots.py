@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from genbench.validate import validate
+from genbench.validate import COPIED, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +17,7 @@ def test_committed_plots_agree_with_committed_metrics():
 
 @pytest.fixture
 def copy_of_results(tmp_path):
-    for name in ("params.yaml", "metrics", "plots"):
+    for name in COPIED:
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, tmp_path / name)
     return tmp_path
@@ -29,8 +29,8 @@ def test_a_metric_changed_without_re_running_plot_is_caught(copy_of_results):
     scores["fid"] *= 1.1
     scores_path.write_text(json.dumps(scores))
     problems = validate(copy_of_results)
-    assert any("summary.json" in p for p in problems)
-    assert any("summary.csv" in p for p in problems)
+    assert "metrics/summary.json: differs from what its stage produces from the committed inputs" in problems
+    assert "plots/summary.csv: differs from what its stage produces from the committed inputs" in problems
 
 
 def test_a_missing_or_broken_figure_is_caught(copy_of_results):
@@ -38,5 +38,10 @@ def test_a_missing_or_broken_figure_is_caught(copy_of_results):
     heatmap = copy_of_results / "plots" / "figures" / "heatmap.png"
     heatmap.write_bytes(heatmap.read_bytes()[:200])
     problems = validate(copy_of_results)
-    assert any("radar.png: missing" in p for p in problems)
-    assert any("heatmap.png: not a valid image" in p for p in problems)
+    assert "plots/figures/radar.png: missing" in problems
+    assert "plots/figures/heatmap.png: not a valid image" in problems
+
+
+def test_a_figure_no_stage_draws_any_more_is_caught(copy_of_results):
+    (copy_of_results / "plots" / "figures" / "fid.png").write_bytes(b"stale")
+    assert "plots/figures/fid.png: not produced by its stage any more" in validate(copy_of_results)

@@ -74,7 +74,7 @@ def _canonical_looking_files():
 def test_corrupted_file_is_refused_and_nothing_is_left(tmp_path):
     root = tmp_path / "mnist"
     with pytest.raises(DataError) as info:
-        data.write_verified(_canonical_looking_files(), root)
+        data.write_verified(_canonical_looking_files(), root / "raw")
     message = str(info.value)
     first = next(iter(data.SHA256))
     assert first in message and data.SHA256[first] in message
@@ -86,10 +86,10 @@ def test_corrupted_file_keeps_earlier_good_copy(tmp_path, monkeypatch):
     """A failed refresh must not delete or half-replace files that were already verified."""
     files = _canonical_looking_files()
     monkeypatch.setattr(data, "SHA256", {n: data.sha256(b) for n, b in files.items()})
-    raw_dir = data.write_verified(files, tmp_path)
+    raw_dir = data.write_verified(files, tmp_path / "raw")
     bad = dict(files, **{"t10k-labels-idx1-ubyte": b"truncated"})
     with pytest.raises(DataError, match="t10k-labels-idx1-ubyte"):
-        data.write_verified(bad, tmp_path)
+        data.write_verified(bad, tmp_path / "raw")
     assert sorted(p.name for p in raw_dir.iterdir()) == sorted(files)
     assert [p for p in raw_dir.parent.iterdir() if p.name != "raw"] == []
 

@@ -1,49 +1,56 @@
-"""DDPM maths: schedule closed forms, the two samplers' updates, guidance, one training step."""
+"""The diffusion family's maths: schedule closed forms, the two samplers' updates, guidance,
+one training step, and sampler settings as arguments of generate()."""
 
 import math
 
 import pytest
 import torch
 
-from genbench.config import build
+from conftest import model_spec
 from genbench.errors import ConfigError
-from genbench.models.ddpm import DDPM, DDPMConfig, Schedule, guided_eps
-
-TINY = DDPMConfig(width=8, timesteps=50, mixed_precision=False)
+from genbench.models.diffusion import guided_eps
 
 
-def test_alpha_bar_closed_forms():
-    s = Schedule(1000, 1e-4, 0.02)
-    assert s.ab(0) == pytest.approx(1 - 1e-4)
+def ddpm(**changes):
+    torch.manual_seed(0)
+    spec = model_spec("ddpm", **changes)
+    return spec.cls(spec.config)
+
+
+def test_alpha_bar_closed_forms_and_buffers():
+    d = ddpm(timesteps=1000, beta_start=1e-4, beta_end=0.02)
+    assert d.ab(0) == pytest.approx(1 - 1e-4)
     betas = [1e-4 + (0.02 - 1e-4) * i / 999 for i in range(1000)]
-    assert s.ab(999) == pytest.approx(math.prod(1 - b for b in betas), rel=1e-9)
-    assert s.ab(999) < 1e-4  # x_T is (almost) pure noise
-    assert s.ab(-1) == 1.0
+    assert d.ab(999) == pytest.approx(math.prod(1 - b for b in betas), rel=1e-9)
+    assert d.ab(999) < 1e-4  # x_T is (almost) pure noise
+    assert d.ab(-1) == 1.0
+    buffers = dict(d.named_buffers())
+    assert buffers["alpha_bar"].dtype == torch.float64 and "alpha_bar" not in d.state_dict()
 
 
 def test_ddim_with_eta_one_equals_the_ancestral_update():
     """With all T steps and eta = 1, DDIM's step t -> t-1 has the ancestral mean and std."""
-    s = Schedule(1000, 1e-4, 0.02)
+    d = ddpm(timesteps=1000)
     gen = torch.Generator().manual_seed(0)
     x, eps = torch.randn(64, 1, 4, 4, generator=gen), torch.randn(64, 1, 4, 4, generator=gen)
     for t in (999, 700, 300, 50, 1, 0):
-        m_ddim, s_ddim = s.ddim_step(x, eps, t, t - 1, eta=1.0)
-        m_anc, s_anc = s.ancestral_step(x, eps, t)
+        m_ddim, s_ddim = d.ddim_step(x, eps, t, t - 1, eta=1.0)
+        m_anc, s_anc = d.ancestral_step(x, eps, t)
         torch.testing.assert_close(m_ddim, m_anc, rtol=1e-5, atol=1e-5)
         assert s_ddim == pytest.approx(s_anc, rel=1e-9, abs=1e-12)
 
 
 def test_ddim_eta_zero_is_deterministic_and_exact_without_noise():
     """If the network predicted the true noise, one DDIM jump lands on the noised x0 exactly."""
-    s = Schedule(1000, 1e-4, 0.02)
+    d = ddpm(timesteps=1000)
     gen = torch.Generator().manual_seed(1)
     x0 = torch.rand(8, 1, 4, 4, generator=gen) * 2 - 1
     noise = torch.randn(8, 1, 4, 4, generator=gen)
     t, t_prev = 800, 400
-    xt = math.sqrt(s.ab(t)) * x0 + math.sqrt(1 - s.ab(t)) * noise
-    mean, sigma = s.ddim_step(xt, noise, t, t_prev, eta=0.0)
+    xt = math.sqrt(d.ab(t)) * x0 + math.sqrt(1 - d.ab(t)) * noise
+    mean, sigma = d.ddim_step(xt, noise, t, t_prev, eta=0.0)
     assert sigma == 0.0
-    expected = math.sqrt(s.ab(t_prev)) * x0 + math.sqrt(1 - s.ab(t_prev)) * noise
+    expected = math.sqrt(d.ab(t_prev)) * x0 + math.sqrt(1 - d.ab(t_prev)) * noise
     torch.testing.assert_close(mean, expected, rtol=1e-5, atol=1e-5)
 
 
@@ -53,9 +60,8 @@ def test_guidance_scale_zero_is_the_conditional_prediction():
     torch.testing.assert_close(guided_eps(cond, uncond, 2.0), 3 * cond - 2 * uncond)
 
 
-def test_one_training_step_lowers_the_loss_on_a_fixed_batch():
-    torch.manual_seed(0)
-    model = DDPM(TINY)
+def test_training_steps_lower_the_loss_on_a_fixed_batch():
+    model = ddpm(precision="float32")
     opt = model.configure_optimizers()
     x = torch.rand(16, 1, 28, 28)
     y = torch.arange(16) % 10
@@ -72,18 +78,22 @@ def test_one_training_step_lowers_the_loss_on_a_fixed_batch():
     assert fixed_loss() < before
 
 
-@pytest.mark.parametrize("sampler, steps", [("ddim", 5), ("ancestral", None)])
-def test_samplers_return_images_in_range(sampler, steps):
-    torch.manual_seed(0)
-    model = DDPM(TINY).eval()
-    out = model.generate(4, torch.tensor([0, 1, 2, 3]), torch.Generator().manual_seed(0),
-                         sampler=sampler, steps=steps)
+@pytest.mark.parametrize("settings", [{"sampler": "ddim", "steps": 5}, {"sampler": "ancestral"},
+                                      {"guidance": 0.0}, {"eta": 1.0, "steps": 3}])
+def test_samplers_return_images_in_range(settings):
+    model = ddpm().eval()
+    out = model.generate(4, torch.tensor([0, 1, 2, 3]), torch.Generator().manual_seed(0), **settings)
     assert out.shape == (4, 1, 28, 28) and torch.isfinite(out).all()
     assert 0 <= out.min() and out.max() <= 1
 
 
-def test_bad_ddpm_params_are_named():
-    with pytest.raises(ConfigError, match="models.ddpm.sampler"):
-        build(DDPMConfig, {"sampler": "euler"}, "models.ddpm")
-    with pytest.raises(ConfigError, match="models.ddpm.sample_steps"):
-        build(DDPMConfig, {"sample_steps": 0}, "models.ddpm")
+def test_sampler_settings_are_arguments_not_config():
+    model = ddpm().eval()
+    y = torch.tensor([0, 1])
+    a = model.generate(2, y, torch.Generator().manual_seed(0), guidance=0.0)
+    b = model.generate(2, y, torch.Generator().manual_seed(0), guidance=3.0)
+    assert not torch.equal(a, b)
+    with pytest.raises(ConfigError, match="steps: at most"):
+        model.generate(2, y, steps=51)  # the tiny model has 50 timesteps
+    with pytest.raises(TypeError):
+        model.generate(2, y, temperature=0.5)

@@ -1,20 +1,20 @@
 """Normalization: fixed constants, per-model only; stability from the history."""
 
 import json
-import math
-import runpy
-import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from genbench.config import load_params
-from genbench.metrics import stability_stats
-from genbench.normalize import log_scale, normalize_model, stability_score
+from conftest import PARAMS
+from genbench.metrics.stability import stability_stats
+from genbench.normalize import log_scale, normalize_model, stability_score, summary_row
+from genbench.scorecard import METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
-C = load_params(ROOT / "params.yaml").normalize
+C = PARAMS.normalize
 
 
 def history(fids, losses=None):
@@ -23,22 +23,25 @@ def history(fids, losses=None):
             for i, (f, l) in enumerate(zip(fids, losses))]
 
 
-def fake_scores(fid=100.0, label_accuracy=None, fids=(300, 200, 150, 150, 150, 150), model="m"):
-    return {"model": model, "fid": fid, "label_accuracy": label_accuracy, "cas": None, "precision": 0.5,
-            "recall": 0.5, "class_entropy": 0.99,
-            "inception_score": {"mean": 9.0, "std": 0.1},
-            "stability": stability_stats(history(list(fids)), 0.1),
-            "efficiency": {"sample_seconds_per_1000": 1.0, "train_seconds": 600.0, "parameters": 10},
-            "reference": {"fid_train_vs_test": 5.0, "inception_score_test": {"mean": 9.8},
-                          "label_accuracy_test": 0.99, "cas_real": 0.98,
-                          "precision_train_vs_test": 0.9, "recall_train_vs_test": 0.9}}
+TRAIN = {"train_seconds": 600.0, "parameters": 10}
+SAMPLE = {"seconds_per_1000": 1.0}
+
+
+def fake_scores(fid=100.0, label_accuracy=None):
+    scores = {m.key: 0.5 for m in METRICS}
+    scores.update(fid=fid, label_accuracy=label_accuracy, cas=label_accuracy)
+    return scores
+
+
+def dims(scores, fids=(300, 200, 150, 150, 150, 150)):
+    return normalize_model(scores, history(list(fids)), TRAIN, SAMPLE, C)
 
 
 def test_log_scale_ends_and_middle():
     assert log_scale(5.0, 5.0, 15000.0) == 1.0
     assert log_scale(1.0, 5.0, 15000.0) == 1.0  # better than best: clipped
     assert log_scale(15000.0, 5.0, 15000.0) == 0.0
-    assert log_scale(math.sqrt(5 * 15000), 5.0, 15000.0) == pytest.approx(0.5)
+    assert log_scale((5 * 15000) ** 0.5, 5.0, 15000.0) == pytest.approx(0.5)
 
 
 def test_flat_history_is_most_stable_and_noise_is_worse():
@@ -50,32 +53,44 @@ def test_flat_history_is_most_stable_and_noise_is_worse():
 
 
 def test_controllability_is_zero_at_chance_and_for_unconditional_models():
-    assert normalize_model(fake_scores(label_accuracy=None), C)["controllability"] == 0.0
-    assert normalize_model(fake_scores(label_accuracy=0.1), C)["controllability"] == 0.0
-    assert normalize_model(fake_scores(label_accuracy=1.0), C)["controllability"] == 1.0
+    assert dims(fake_scores(label_accuracy=None))["controllability"] == 0.0
+    assert dims(fake_scores(label_accuracy=0.1))["controllability"] == 0.0
+    assert dims(fake_scores(label_accuracy=1.0))["controllability"] == 1.0
 
 
 def test_overall_distance_is_one_at_the_ideal_corner():
-    scores = fake_scores(fid=5.0, label_accuracy=1.0, fids=(5, 5, 5, 5))
-    dims = normalize_model(scores, C)
-    assert (dims["quality"], dims["stability"], dims["controllability"]) == (1.0, 1.0, 1.0)
-    assert dims["overall_distance"] == pytest.approx(1.0)
+    d = dims(fake_scores(fid=5.0, label_accuracy=1.0), fids=(5, 5, 5, 5))
+    assert (d["quality"], d["stability"], d["controllability"]) == (1.0, 1.0, 1.0)
+    assert d["overall_distance"] == pytest.approx(1.0)
+
+
+def test_summary_row_puts_every_metric_beside_its_real_value():
+    reference = {m.key: 0.9 for m in METRICS}
+    row = summary_row("m", fake_scores(), reference, {"quality": 0.5})
+    for m in METRICS:
+        assert row[m.key] == fake_scores()[m.key] and row[f"{m.key}_real"] == 0.9
 
 
 def _run_normalize(tmp_path, models):
     project = tmp_path / "_".join(models)
-    (project / "metrics" / "scores").mkdir(parents=True)
+    for sub in ("scores", "train", "sample", "history"):
+        (project / sub).mkdir(parents=True)
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["models"] = {m: params["models"][m] for m in models}
+    params["sweep"] = {}
     (project / "params.yaml").write_text(yaml.safe_dump(params))
+    (project / "reference.json").write_text(json.dumps({m.key: 0.9 for m in METRICS}))
     for i, m in enumerate(models):
-        scores = fake_scores(fid=50.0 * (i + 1), label_accuracy=0.9 if m == "cgan" else None, model=m)
-        (project / "metrics" / "scores" / f"{m}.json").write_text(json.dumps(scores))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(project)
-        mp.setattr("sys.argv", ["normalize.py"])
-        runpy.run_path(str(ROOT / "stages" / "normalize.py"), run_name="__main__")
-    return json.loads((project / "metrics" / "summary.json").read_text())
+        scores = fake_scores(fid=50.0 * (i + 1), label_accuracy=0.9 if m == "cgan" else None)
+        (project / "scores" / f"{m}.json").write_text(json.dumps(scores))
+        (project / "train" / f"{m}.json").write_text(json.dumps(TRAIN))
+        (project / "sample" / f"{m}.json").write_text(json.dumps(SAMPLE))
+        (project / "history" / f"{m}.csv").write_text("epoch,loss,seconds,quick_fid\n1,1.0,1.0,100\n2,1.0,1.0,90\n")
+    subprocess.run([sys.executable, str(ROOT / "stages" / "normalize.py"), "--scores", "scores",
+                    "--reference", "reference.json", "--train-metrics", "train", "--sample-metrics", "sample",
+                    "--history", "history", "--summary", "summary.json", "--table", "summary.csv"],
+                   cwd=project, check=True, capture_output=True)
+    return json.loads((project / "summary.json").read_text())
 
 
 def test_adding_or_removing_a_model_changes_nobody_elses_scores(tmp_path):

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 import pytest
 import torch
 
+from conftest import model_spec
 from genbench import training
 from genbench.errors import DivergenceError
-from genbench.models import create, load_checkpoint, save_checkpoint
+from genbench.models import save_checkpoint
 from genbench.models.base import GenerativeModel
-from genbench.models.vae import VAEConfig
 from genbench.utils import seed_everything
 
 CPU = torch.device("cpu")
@@ -20,9 +20,14 @@ def tiny_data(n=96):
     return torch.rand(n, 1, 28, 28, generator=gen), torch.randint(0, 10, (n,), generator=gen)
 
 
-def run(tmp_path, name="vae", epochs=2, quick_fid=None, resume_name="state.pt"):
+def tiny_vae():
+    spec = model_spec("vae", latent_dim=4)
+    return spec.cls(spec.config)
+
+
+def run(tmp_path, epochs=2, quick_fid=None, resume_name="state.pt"):
     seed_everything(0)
-    model = create(name, VAEConfig(lr=1e-3, latent_dim=4))
+    model = tiny_vae()
     x, y = tiny_data()
     result = training.train(model, x, y, epochs=epochs, batch_size=32, seed=0, device=CPU,
                             resume_path=tmp_path / resume_name, fingerprint="f", quick_fid=quick_fid)
@@ -67,7 +72,7 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
 def test_resume_state_from_other_params_is_ignored(tmp_path):
     run(tmp_path, epochs=1)
     seed_everything(0)
-    model = create("vae", VAEConfig(lr=1e-3, latent_dim=4))
+    model = tiny_vae()
     x, y = tiny_data()
     result = training.train(model, x, y, epochs=1, batch_size=32, seed=0, device=CPU,
                             resume_path=tmp_path / "state.pt", fingerprint="other")
@@ -76,11 +81,12 @@ def test_resume_state_from_other_params_is_ignored(tmp_path):
 
 @dataclass(frozen=True)
 class _Cfg:
-    lr: float = 1.0
+    lr: float
 
 
 class _Exploding(GenerativeModel):
     name = "exploding"
+    family = "test"
     Config = _Cfg
 
     def __init__(self, config):
@@ -91,7 +97,7 @@ class _Exploding(GenerativeModel):
         return {"sgd": torch.optim.SGD(self.parameters(), lr=self.config.lr)}
 
     def training_step(self, x, y, optimizers):
-        return {"loss": float("nan") if self.steps_seen() > 3 else 1.0}
+        return {"loss": torch.tensor(float("nan") if self.steps_seen() > 3 else 1.0)}
 
     def steps_seen(self):
         self._n = getattr(self, "_n", 0) + 1
@@ -101,15 +107,14 @@ class _Exploding(GenerativeModel):
 def test_nan_loss_stops_with_model_and_epoch(tmp_path):
     x, y = tiny_data(64)
     with pytest.raises(DivergenceError, match=r"exploding: loss became nan at epoch 2"):
-        training.train(_Exploding(_Cfg()), x, y, epochs=3, batch_size=32, seed=0, device=CPU,
+        training.train(_Exploding(_Cfg(lr=1.0)), x, y, epochs=3, batch_size=32, seed=0, device=CPU,
                        resume_path=tmp_path / "s.pt", fingerprint="f")
 
 
-def test_checkpoint_round_trip_is_weights_only(tmp_path):
-    model, _ = run(tmp_path, epochs=1)
-    save_checkpoint(model, tmp_path / "m.pt")
-    loaded = load_checkpoint(tmp_path / "m.pt")
-    assert_same_weights(model, loaded)
-    gen = torch.Generator().manual_seed(1)
-    images = loaded.generate(5, generator=gen)
-    assert images.shape == (5, 1, 28, 28) and 0 <= images.min() and images.max() <= 1
+def test_fingerprint_changes_with_params_inputs_and_code(tmp_path):
+    (tmp_path / "ref.pt").write_bytes(b"a")
+    base = training.fingerprint("vae", {"lr": 1e-3}, 42, files=[tmp_path / "ref.pt"])
+    assert base == training.fingerprint("vae", {"lr": 1e-3}, 42, files=[tmp_path / "ref.pt"])
+    assert base != training.fingerprint("vae", {"lr": 2e-3}, 42, files=[tmp_path / "ref.pt"])
+    (tmp_path / "ref.pt").write_bytes(b"b")
+    assert base != training.fingerprint("vae", {"lr": 1e-3}, 42, files=[tmp_path / "ref.pt"])

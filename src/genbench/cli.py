@@ -1,10 +1,32 @@
-"""Entry-point helper for stage scripts: expected failures end in one clear line, not a traceback."""
+"""What every stage script shares: its command line, and expected failures reported as one
+clear line instead of a traceback."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
 
 from genbench.errors import ConfigError, DataError, DivergenceError
+
+
+def arguments(doc: str, *names: str) -> argparse.Namespace:
+    """Parse a stage's command line: ``"model"`` is the positional model name, every
+    ``"--name"`` a required path (dvc.yaml, the one place paths are written, passes them)."""
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    for name in names:
+        if name.startswith("--"):
+            parser.add_argument(name, type=Path, required=True)
+        else:
+            parser.add_argument(name)
+    return parser.parse_args()
+
+
+def check_model(params, name: str) -> str:
+    """``name``, if it is a model in params.yaml."""
+    if name not in params.models:
+        raise ConfigError(f"models.{name}: not in params.yaml (listed: {', '.join(params.models)})")
+    return name
 
 
 def run(main) -> None:
@@ -17,13 +39,3 @@ def run(main) -> None:
         print("interrupted: completed epochs are kept, `dvc repro` resumes from the last one",
               file=sys.stderr)
         sys.exit(130)
-
-
-def model_arg(params) -> str:
-    """The model named on the command line, checked against params.yaml."""
-    if len(sys.argv) != 2:
-        raise ConfigError(f"usage: {sys.argv[0]} MODEL (one of: {', '.join(params.models)})")
-    name = sys.argv[1]
-    if name not in params.models:
-        raise ConfigError(f"models.{name}: not in params.yaml (listed: {', '.join(params.models)})")
-    return name

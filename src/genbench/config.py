@@ -1,7 +1,11 @@
 """Typed view of params.yaml: load once, validate, and fail with one line naming the key.
 
-Every section is a frozen dataclass; unknown keys, wrong types and impossible values
-(lr <= 0, epochs < 1, batch size < 1, an unknown model name) raise ConfigError.
+Every section is a frozen dataclass without defaults: params.yaml is the one place values
+live. A field declares its own constraint (``param(gt=0)``, ``param(ge=0, lt=1)``,
+``param(choices=...)``); unknown keys, missing keys, wrong types and values outside the
+constraint raise ConfigError. A model's sections are checked for shape here and typed by
+the model's own module (``genbench.models.model_spec``), imported only when a stage asks for
+that model, so a stage never loads another model's code and this module loads none.
 """
 
 from __future__ import annotations
@@ -14,28 +18,51 @@ from pathlib import Path
 
 import yaml
 
+from genbench.errors import ConfigError
 
-from genbench.errors import ConfigError  # noqa: F401  (re-exported)
+
+@dataclass(frozen=True)
+class Check:
+    """The constraint of a numeric field (each bound optional) or its allowed values."""
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    choices: tuple | None = None
+
+    def problem(self, value) -> str | None:
+        if self.choices is not None:
+            return None if value in self.choices else f"must be one of {', '.join(map(str, self.choices))}"
+        bounds = [(self.gt, ">", lambda v, b: v > b), (self.ge, ">=", lambda v, b: v >= b),
+                  (self.lt, "<", lambda v, b: v < b), (self.le, "<=", lambda v, b: v <= b)]
+        failed = [f"{op} {bound:g}" for bound, op, ok in bounds if bound is not None and not ok(value, bound)]
+        if not failed:
+            return None
+        wanted = " and ".join(f"{op} {bound:g}" for bound, op, _ in bounds if bound is not None)
+        return f"must be {wanted}"
 
 
-_POSITIVE = {"lr", "batch_size", "epochs", "num_samples", "quick_fid_samples", "num_real",
-             "is_splits", "latent_dim", "noise_dim", "width", "timesteps",
-             "sample_steps", "train_subset", "ancestral_samples", "ddim_steps"}
+def param(*, gt=None, ge=None, lt=None, le=None, choices=None, default=dataclasses.MISSING):
+    """A dataclass field with its constraint (checked for every item of a list)."""
+    check = Check(gt, ge, lt, le, tuple(choices) if choices is not None else None)
+    return field(default=default, metadata={"check": check})
 
 
 def _check_type(key: str, value, annotation):
-    """Check ``value`` against a simple annotation (int/float/str/bool/list[...]/X | None)."""
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
+    """Check ``value`` against a simple annotation (int/float/str/bool/list/X | None/dataclass)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
         return _check_type(key, value, inner[0])
-    if origin is list:
+    if origin is list or annotation is list:
         if not isinstance(value, list):
             raise ConfigError(f"{key}: expected a list, got {value!r}")
-        return [_check_type(f"{key}[{i}]", v, args[0]) for i, v in enumerate(value)]
+        item = args[0] if args else typing.Any
+        return [_check_type(f"{key}[{i}]", v, item) for i, v in enumerate(value)]
+    if annotation is typing.Any:
+        return value
     if annotation is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}: expected a number, got {value!r}")
@@ -58,18 +85,18 @@ def _check_type(key: str, value, annotation):
 
 
 def build(cls, raw, prefix: str = ""):
-    """Build dataclass ``cls`` from a dict, validating keys, types and ranges."""
+    """Build dataclass ``cls`` from a mapping, checking keys, types and each field's constraint."""
     where = prefix or "params"
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a mapping, got {raw!r}")
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - names)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(raw) - set(names))
     if unknown:
         key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
-        raise ConfigError(f"{key}: unknown key (allowed in {where}: {', '.join(sorted(names))})")
+        raise ConfigError(f"{key}: unknown key (allowed in {where}: {', '.join(names) or 'none'})")
     values = {}
     for f in dataclasses.fields(cls):
         key = f"{prefix}.{f.name}" if prefix else f.name
@@ -78,40 +105,41 @@ def build(cls, raw, prefix: str = ""):
                 raise ConfigError(f"{key}: missing")
             continue
         value = _check_type(key, raw[f.name], hints[f.name])
-        if f.name in _POSITIVE and value is not None:
+        check = f.metadata.get("check")
+        if check is not None and value is not None:
             for item in value if isinstance(value, list) else [value]:
-                if f.name == "lr" and item <= 0:
-                    raise ConfigError(f"{key}: must be > 0, got {item}")
-                if f.name != "lr" and item < 1:
-                    raise ConfigError(f"{key}: must be >= 1, got {item}")
+                problem = check.problem(item)
+                if problem:
+                    raise ConfigError(f"{key}: {problem}, got {item!r}")
         values[f.name] = value
     obj = cls(**values)
-    check = getattr(obj, "validate", None)
-    if check is not None:
-        check(prefix)
+    validate = getattr(obj, "validate", None)
+    if validate is not None:
+        validate(prefix)
     return obj
+
+
+# ------------------------------------------------------------------------------ sections
 
 
 @dataclass(frozen=True)
 class DataConfig:
-    root: str = "data/mnist"
-    local_dir: str | None = None  # a folder of IDX files tried before the PyPI wheel
-    train_subset: int | None = None  # use only the first N training images (tests, quick looks)
+    local_dir: str | None  # a folder with the four MNIST IDX files, tried before the PyPI wheel
+    train_subset: int | None = param(ge=1)  # train on the first N images only (tests, quick looks)
 
 
 @dataclass(frozen=True)
 class EvaluatorConfig:
-    epochs: int = 3
-    lr: float = 1e-3
-    width: int = 32
-    mixed_precision: bool = True  # bfloat16 autocast in training (2x on CPU); features in float32
+    epochs: int = param(ge=1)
+    lr: float = param(gt=0)
+    width: int = param(ge=1)
+    precision: str = param(choices=("auto", "float32", "bfloat16"))  # of training; features are float32
 
 
 @dataclass(frozen=True)
 class SampleConfig:
-    num_samples: int = 10_000
-    grid_rows: int = 8
-    batch_size: int = 100  # images per generate() call: ~100 is fastest for the U-Net on CPU
+    num_samples: int = param(ge=10)
+    batch_size: int = param(ge=1)  # images per generate() call; part of the random stream
 
     def validate(self, prefix):
         if self.num_samples % 10:
@@ -121,88 +149,115 @@ class SampleConfig:
 
 @dataclass(frozen=True)
 class ScoreConfig:
-    num_real: int = 10_000  # real test images for FID (all 10,000 by default)
-    quick_fid_samples: int = 2_000  # per-epoch FID during training
-    is_splits: int = 10
-    cas: bool = True  # train the CAS classifier on each conditional model's samples
-    stability_worsen_fraction: float = 0.1  # a quick-FID rise larger than this counts as worse
+    num_real: int = param(ge=2)  # MNIST test images FID compares against
+    quick_fid_samples: int = param(ge=10)  # per-epoch FID in the training history
+    is_splits: int = param(ge=1)
+    cas: bool  # train the CAS classifier on each conditional model's samples
 
 
 @dataclass(frozen=True)
-class SweepConfig:
-    """The DDPM sampler sweep: DDIM step counts, the 1,000-step ancestral sampler, and
-    guidance scales (with the default sampler)."""
-    ddim_steps: list[int] = field(default_factory=lambda: [10, 20, 50, 100])
-    num_samples: int = 300
-    ancestral_samples: int = 100
-    guidance: list[float] = field(default_factory=lambda: [0.0, 1.0, 2.0, 3.0])
-    batch_size: int = 100
-
-    def validate(self, prefix):
-        if any(w < 0 for w in self.guidance):
-            raise ConfigError(f"{prefix}.guidance: scales must be >= 0, got {self.guidance}")
+class PlotConfig:
+    grid_rows: int = param(ge=1)  # sample grids are grid_rows x grid_rows
 
 
 @dataclass(frozen=True)
 class NormalizeConfig:
-    """Fixed constants that map raw metrics to [0, 1]; see README 'Normalization'.
+    """Fixed constants that map raw metrics to [0, 1]; see README 'Normalization'."""
+    fid_best: float = param(gt=0)
+    fid_worst: float = param(gt=0)
+    sample_seconds_best: float = param(gt=0)  # seconds per 1,000 samples
+    sample_seconds_worst: float = param(gt=0)
+    train_seconds_best: float = param(gt=0)
+    train_seconds_worst: float = param(gt=0)
+    stability_fid_spread_worst: float = param(gt=0)
+    stability_worsen_fraction: float = param(ge=0)  # a quick-FID rise larger than this counts as worse
 
-    No defaults here: params.yaml is the one place these numbers live.
-    """
-    fid_best: float
-    fid_worst: float
-    sample_seconds_best: float  # seconds per 1,000 samples
-    sample_seconds_worst: float
-    train_seconds_best: float
-    train_seconds_worst: float
-    stability_fid_spread_worst: float
+    def validate(self, prefix):
+        for name in ("fid", "sample_seconds", "train_seconds"):
+            if getattr(self, f"{name}_best") >= getattr(self, f"{name}_worst"):
+                raise ConfigError(f"{prefix}.{name}_best: must be below {name}_worst")
+
+
+@dataclass(frozen=True)
+class ModelSection:
+    """One entry under ``models:``: the family whose training process the model uses,
+    its ``train`` keys (typed by the model's Config) and its ``sample`` keys (the
+    keyword arguments of its generate(), typed by the model's Sampling)."""
+    family: str
+    train: dict
+    sample: dict | None
+
+
+@dataclass(frozen=True)
+class SweepSeries:
+    setting: str  # a key of the model's `sample` section
+    values: list
+    num_samples: int = param(ge=10)
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Sampler settings tried one at a time, each from the model's `sample` section."""
+    batch_size: int = param(ge=1)
+    series: list[SweepSeries]
+
+    def validate(self, prefix):
+        if not self.series:
+            raise ConfigError(f"{prefix}.series: expected at least one series")
 
 
 @dataclass(frozen=True)
 class Params:
-    seed: int
-    batch_size: int
-    epochs: int
+    seed: int = param(ge=0)
+    batch_size: int = param(ge=1)
+    epochs: int = param(ge=1)
+    device: str = param(choices=("cpu", "cuda", "auto"))
+    data: DataConfig
+    evaluator: EvaluatorConfig
     models: dict
-    device: str = "cpu"
-    data: DataConfig = field(default_factory=DataConfig)
-    evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
-    sample: SampleConfig = field(default_factory=SampleConfig)
-    score: ScoreConfig = field(default_factory=ScoreConfig)
-    sweep: SweepConfig = field(default_factory=SweepConfig)
-    normalize: NormalizeConfig | None = None
+    sample: SampleConfig
+    score: ScoreConfig
+    sweep: dict
+    plot: PlotConfig
+    normalize: NormalizeConfig
 
-    def model_epochs(self, name: str) -> int:
-        """A model's epoch count: its own ``epochs`` if set, else the top-level one."""
-        return getattr(self.models[name], "epochs", None) or self.epochs
-
-
-def _build_models(raw) -> dict:
-    from genbench.models import REGISTRY
-
-    if not isinstance(raw, dict) or not raw:
-        raise ConfigError("models: expected a mapping of model name to its section")
-    models = {}
-    for name, section in raw.items():
-        if name not in REGISTRY:
-            raise ConfigError(f"models.{name}: unknown model (known: {', '.join(sorted(REGISTRY))})")
-        models[name] = build(REGISTRY[name].Config, section, f"models.{name}")
-    return models
+    def model_epochs(self, config) -> int:
+        """A model's epoch count: its own ``epochs`` (in its typed `train` section) if set,
+        else the top-level one."""
+        return getattr(config, "epochs", None) or self.epochs
 
 
-def parse_params(raw: dict) -> Params:
+def _module_exists(name: str) -> bool:
+    """Whether genbench/models/NAME.py exists (looked up without importing the package)."""
+    return (Path(__file__).parent / "models" / f"{name}.py").is_file()
+
+
+def parse_params(raw) -> Params:
+    """Check every section; model sections are checked for shape here and typed by ``model``."""
     if not isinstance(raw, dict):
         raise ConfigError("params: expected a mapping at the top level")
-    raw = dict(raw)
-    models = _build_models(raw.pop("models", None))
-    params = build(Params, {**raw, "models": {}}, "")
-    if params.normalize is None:
-        raise ConfigError("normalize: missing")
-    if params.device not in ("cpu", "cuda", "auto"):
-        raise ConfigError(f"device: must be cpu, cuda or auto, got {params.device!r}")
+    params = build(Params, raw)
+    if not params.models:
+        raise ConfigError("models: expected at least one model")
+    models = {}
+    for name, section in params.models.items():
+        if not isinstance(name, str) or not name.isidentifier() or not _module_exists(name):
+            raise ConfigError(f"models.{name}: unknown model (no module src/genbench/models/{name}.py)")
+        models[name] = build(ModelSection, section, f"models.{name}")
+    for name in params.sweep:
+        if name not in models:
+            raise ConfigError(f"sweep.{name}: not a model under models:")
     return dataclasses.replace(params, models=models)
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
-    with open(path) as fh:
-        return parse_params(yaml.safe_load(fh))
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found (run from the project root)") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_params(raw)

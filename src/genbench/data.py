@@ -183,10 +183,10 @@ def verify(files: dict[str, bytes]) -> None:
             raise DataError(f"{name}: SHA-256 mismatch (expected {expected}, got {actual})")
 
 
-def write_verified(files: dict[str, bytes], root: Path) -> Path:
-    """Verify, then write the files into ``root/MNIST/raw`` atomically (all or nothing)."""
+def write_verified(files: dict[str, bytes], raw_dir: Path) -> Path:
+    """Verify, then write the files into ``raw_dir`` atomically (all or nothing)."""
     verify(files)
-    raw_dir = Path(root) / RAW_SUBDIR
+    raw_dir = Path(raw_dir)
     raw_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".raw-", dir=raw_dir.parent))
     try:
@@ -201,8 +201,8 @@ def write_verified(files: dict[str, bytes], root: Path) -> Path:
     return raw_dir
 
 
-def fetch_mnist(root: Path, local_dir: str | None = None) -> str:
-    """Populate ``root/MNIST/raw`` from the first source that yields verified files.
+def fetch_mnist(raw_dir: Path, local_dir: str | None = None) -> str:
+    """Populate ``raw_dir`` with the four IDX files from the first source that yields verified files.
 
     Returns the name of the source used; raises DataError listing every attempt otherwise.
     """
@@ -215,7 +215,7 @@ def fetch_mnist(root: Path, local_dir: str | None = None) -> str:
         errors = []
         for label, source in attempts:
             try:
-                write_verified(source(), root)
+                write_verified(source(), raw_dir)
                 return label
             except DataError as exc:
                 errors.append(f"  - {label}: {exc}")
@@ -229,11 +229,12 @@ def fetch_mnist(root: Path, local_dir: str | None = None) -> str:
 # ------------------------------------------------------------------------------- load
 
 
-def load_split(root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return (images float32 in [0, 1] of shape N x 1 x 28 x 28, labels int64)."""
+def load_split(raw_dir: Path, train: bool, subset: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (images float32 in [0, 1] of shape N x 1 x 28 x 28, labels int64) from the
+    IDX files in ``raw_dir``; ``subset``: the first N images only."""
     prefix = "train" if train else "t10k"
-    raw_dir = Path(root) / RAW_SUBDIR
+    raw_dir = Path(raw_dir)
     images = parse_idx((raw_dir / f"{prefix}-images-idx3-ubyte").read_bytes())
     labels = parse_idx((raw_dir / f"{prefix}-labels-idx1-ubyte").read_bytes())
-    x = torch.from_numpy(images.copy()).float().div_(255.0).unsqueeze(1)
-    return x, torch.from_numpy(labels.astype(np.int64))
+    x = torch.from_numpy(images[:subset].copy()).float().div_(255.0).unsqueeze(1)
+    return x, torch.from_numpy(labels[:subset].astype(np.int64))

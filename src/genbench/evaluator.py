@@ -12,15 +12,15 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from genbench.utils import load_torch
+from genbench.utils import load_torch, save_torch, use_bfloat16
 
 FEATURE_DIM = 128
 
 
 class Evaluator(nn.Module):
-    def __init__(self, width: int = 32):
+    def __init__(self, width: int):
         super().__init__()
-        w = width
+        self.width = w = width
         self.body = nn.Sequential(
             nn.Conv2d(1, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(),
             nn.Conv2d(w, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(),
@@ -44,8 +44,9 @@ class Evaluator(nn.Module):
 
 def train_classifier(model: Evaluator, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
                      lr: float, batch_size: int, seed: int, device: torch.device,
-                     mixed_precision: bool = False, desc: str = "evaluator") -> Evaluator:
-    """Train with Adam and a one-cycle schedule; shuffling from a seeded generator.
+                     precision: str, desc: str = "evaluator") -> Evaluator:
+    """Train with Adam and a one-cycle schedule; shuffling from a seeded generator;
+    ``precision`` as in params (``auto``: bfloat16 autocast where the device has it natively).
 
     Also the recipe of CAS, which trains the same architecture on generated samples.
     """
@@ -53,6 +54,7 @@ def train_classifier(model: Evaluator, x: torch.Tensor, y: torch.Tensor, *, epoc
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps_per_epoch = (len(x) + batch_size - 1) // batch_size
+    bfloat16 = use_bfloat16(precision, device)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
     for epoch in range(epochs):
         order = torch.randperm(len(x), generator=gen)
@@ -60,7 +62,7 @@ def train_classifier(model: Evaluator, x: torch.Tensor, y: torch.Tensor, *, epoc
         for i in bar:
             idx = order[i * batch_size:(i + 1) * batch_size]
             xb, yb = x[idx].to(device), y[idx].to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=mixed_precision):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bfloat16):
                 loss = F.cross_entropy(model(xb).float(), yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -82,6 +84,10 @@ def embed(model: Evaluator, x: torch.Tensor, device: torch.device,
         feats.append(f.float().cpu())
         probs.append(F.softmax(model.head(f), dim=1).float().cpu())
     return torch.cat(feats), torch.cat(probs)
+
+
+def save_evaluator(model: Evaluator, path) -> None:
+    save_torch({"width": model.width, "state_dict": model.state_dict()}, path)
 
 
 def load_evaluator(path, device) -> Evaluator:

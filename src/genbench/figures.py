@@ -1,7 +1,8 @@
-"""Every figure of the comparison, drawn only from the pipeline's metrics and histories.
+"""Every figure of the comparison, drawn only from the pipeline's plot data.
 
-Inputs are plain rows: the summary table (``plots/summary.csv``: one row per model), the
-per-epoch histories, the DDPM sampler and guidance sweeps, and the sample grids the sample stage drew.
+Inputs are plain rows: the summary table (one row per model, written by normalize), the
+per-epoch histories, the sampler sweeps, and the sample grids. Metric columns come from the
+scorecard, so a new metric appears in the bars and the table without an edit here.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from genbench.normalize import DIMENSIONS  # noqa: E402
+from genbench.scorecard import METRICS  # noqa: E402
+from genbench.tables import COLUMNS, cell  # noqa: E402
+from genbench.utils import read_csv  # noqa: E402
+
 DPI = 100
-DIMENSIONS = ["quality", "stability", "controllability", "efficiency"]
 COLORS = plt.get_cmap("tab10").colors
 
 
@@ -64,31 +69,29 @@ def heatmap(rows, path):
     _save(fig, path)
 
 
-def _bars(rows, path, key, ref_key, ylabel, title, err_key=None):
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    values = [r[key] for r in rows]
-    errors = [r[err_key] for r in rows] if err_key else None
-    bars = ax.bar(_names(rows), values, yerr=errors, capsize=4, color=COLORS[: len(rows)])
-    ax.bar_label(bars, fmt="%.2f", padding=3)
-    ref = rows[0][ref_key]
-    ax.axhline(ref, color="black", linestyle="--", label=f"real data ({ref:.2f})")
-    ax.set_ylim(0, max(values + [ref]) * 1.2)
-    ax.set_xlabel("model")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(loc="upper right")
+def metric_bars(rows, path):
+    """One panel per scorecard metric: a bar per model (error bar where the metric has a
+    std), the real-data value as a dashed line; models without the metric are left out."""
+    cols = 4
+    fig, axes = plt.subplots(math.ceil(len(METRICS) / cols), cols, figsize=(4.2 * cols, 3.6 * math.ceil(len(METRICS) / cols)),
+                             squeeze=False)
+    for ax, m in zip(axes.flat, METRICS):
+        shown = [(i, r) for i, r in enumerate(rows) if r[m.key] is not None]
+        values = [r[m.key] for _, r in shown]
+        errors = [r.get(f"{m.key}_std") for _, r in shown]
+        bars = ax.bar([r["model"] for _, r in shown], values, color=[COLORS[i] for i, _ in shown],
+                      yerr=errors if all(e is not None for e in errors) else None, capsize=4)
+        ax.bar_label(bars, labels=[cell(v, m.digits) for v in values], padding=3, fontsize=8)
+        ref = rows[0][f"{m.key}_real"]
+        if ref is not None:
+            ax.axhline(ref, color="black", linestyle="--", label=f"real data ({cell(ref, m.digits)})")
+            ax.legend(loc="lower right", fontsize="small")
+        ax.set_ylim(0, max(values + [ref or 0] or [1]) * 1.25 or 1)
+        ax.set_title(f"{m.label} ({'higher' if m.higher_is_better else 'lower'} is better)")
+    for ax in list(axes.flat)[len(METRICS):]:
+        ax.axis("off")
+    fig.suptitle("Scorecard metrics in the evaluator's feature space (dashed: real data)")
     _save(fig, path)
-
-
-def fid_bars(rows, path):
-    _bars(rows, path, "fid", "fid_real", "FID in evaluator features (lower is better)",
-          "FID vs MNIST test (real: train vs test)")
-
-
-def is_bars(rows, path):
-    _bars(rows, path, "inception_score", "inception_score_real",
-          "Inception Score, evaluator softmax (higher is better)",
-          "Inception Score, mean ± std over 10 splits", err_key="inception_score_std")
 
 
 def timings(rows, path):
@@ -124,31 +127,16 @@ def tradeoff_3d(rows, path):
     _save(fig, path)
 
 
-def _fmt(value, digits=3):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}g}" if abs(value) < 1e4 else f"{value:,.0f}"
-
-
-TABLE_COLUMNS = [("model", "model"), ("fid", "FID"), ("inception_score", "IS"),
-                 ("label_accuracy", "label acc."), ("cas", "CAS"), ("precision", "precision"),
-                 ("recall", "recall"), ("sample_seconds_per_1000", "s/1k samples"),
-                 ("train_seconds", "train s"), ("overall_distance", "distance")]
-
-
 def summary_table(rows, path):
-    """Headline numbers of every model, with the real-data reference row."""
-    header = [label for _, label in TABLE_COLUMNS]
-    body = [[r["model"]] + [_fmt(r[k]) for k, _ in TABLE_COLUMNS[1:]] for r in rows]
-    ref = rows[0]
-    body.append(["real data", _fmt(ref["fid_real"]), _fmt(ref["inception_score_real"]),
-                 _fmt(ref["label_accuracy_real"]), _fmt(ref["cas_real"]),
-                 _fmt(ref["precision_real"]), _fmt(ref["recall_real"]), "", "", ""])
-    fig, ax = plt.subplots(figsize=(13, 0.5 + 0.32 * (len(body) + 1)))
+    """The README's table as a figure: headline numbers of every model, with the real-data row."""
+    header = ["model"] + [label for _, label, _, _ in COLUMNS]
+    body = [[r["model"]] + [cell(r[k], d) for k, _, d, _ in COLUMNS] for r in rows]
+    body.append(["real data"] + [cell(rows[0][ref], d) if ref else "" for _, _, d, ref in COLUMNS])
+    fig, ax = plt.subplots(figsize=(2 + 1.25 * len(COLUMNS), 0.5 + 0.32 * (len(body) + 1)))
     ax.axis("off")
     table = ax.table(cellText=body, colLabels=header, loc="center", cellLoc="center")
     table.auto_set_font_size(False)
-    table.set_fontsize(10)
+    table.set_fontsize(9)
     table.scale(1, 1.4)
     ax.set_title("Headline numbers (evaluator feature space; real data for reference)")
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
@@ -188,68 +176,56 @@ def sample_comparison(grids: dict[str, Path], path):
     _save(fig, path)
 
 
-def sweep(rows, path):
-    """DDPM: FID and label accuracy against sampling seconds per 1,000 images."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    usual_n = int(rows[0]["num_samples"])
-    for ax, key, label in [(axes[0], "fid", "FID (lower is better)"),
-                           (axes[1], "label_accuracy", "label accuracy")]:
-        for i, r in enumerate(rows):
-            ancestral = r["sampler"] == "ancestral"
-            ax.scatter(r["seconds_per_1000"], r[key], marker="s" if ancestral else "o", s=60,
-                       color="tab:red" if ancestral else "tab:blue")
-            text = "ancestral" if ancestral else f"DDIM {int(r['sample_steps'])}"
-            if int(r["num_samples"]) != usual_n:
-                text += f", n={int(r['num_samples'])}"
-            ax.annotate(text, (r["seconds_per_1000"], r[key]), textcoords="offset points",
-                        xytext=(6, 6 if i % 2 == 0 else -12), fontsize=8)  # alternate: no overlaps
-        ax.set_xscale("log")
-        ax.set_xlabel("sampling seconds per 1,000 images (log)")
-        ax.set_ylabel(label)
-        ax.margins(x=0.3, y=0.15)
-    fig.suptitle(f"DDPM samplers: quality against time (blue: DDIM, red: ancestral; "
-                 f"n={usual_n} samples unless marked)")
+def sweep(model: str, series: dict[str, list[dict]], path):
+    """One row per series of a model's sweep: FID, label accuracy and sampling time against
+    the setting it varies (a categorical axis for text values)."""
+    keys = [("fid", "FID (lower is better)", False), ("label_accuracy", "label accuracy", False),
+            ("seconds_per_1000", "seconds per 1,000 samples (log)", True)]
+    fig, axes = plt.subplots(len(series), 3, figsize=(13, 3.4 * len(series)), squeeze=False)
+    for row_axes, (setting, rows) in zip(axes, series.items()):
+        positions = list(range(len(rows)))
+        for ax, (key, label, log) in zip(row_axes, keys):
+            values = [r[key] for r in rows]
+            if all(v is None for v in values):
+                ax.axis("off")
+                continue
+            ax.plot(positions, values, marker="o", color="tab:blue")
+            ax.set_xticks(positions, [f"{r['value']:g}" if isinstance(r["value"], float) else str(r["value"])
+                                      for r in rows])
+            ax.set_xlabel(f"{setting} (n = {int(rows[0]['num_samples'])} samples)")
+            ax.set_ylabel(label)
+            if log:
+                ax.set_yscale("log")
+            else:
+                ax.ticklabel_format(axis="y", useOffset=False)
+    fig.suptitle(f"{model}: sampler settings, one varied at a time from the params' defaults")
     _save(fig, path)
 
 
-def guidance(rows, path):
-    """DDPM: FID and label accuracy against the classifier-free guidance scale."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    scales = [r["guidance"] for r in rows]
-    for ax, key, label in [(axes[0], "fid", "FID (lower is better)"),
-                           (axes[1], "label_accuracy", "label accuracy")]:
-        ax.plot(scales, [r[key] for r in rows], marker="o", color="tab:blue")
-        ax.set_xticks(scales)
-        ax.set_xlabel("guidance scale (0: plain conditional prediction)")
-        ax.set_ylabel(label)
-    n = int(rows[0]["num_samples"])
-    fig.suptitle(f"DDPM classifier-free guidance (default sampler, {n} samples each)")
-    _save(fig, path)
-
-
-def render_all(models: list[str], plots_dir: Path, out: Path) -> list[Path]:
-    """Draw every figure into ``out`` from the data files under ``plots_dir``."""
-    from genbench.utils import read_csv
-
+def render_all(summary: Path, history_dir: Path, sweeps_dir: Path, grids_dir: Path, out: Path) -> list[Path]:
+    """Draw every figure into ``out``: the comparison figures from the summary table, the
+    training curves from each model's history, a side-by-side of the models' grids, and one
+    figure per model sweep (each a folder of series tables under ``sweeps_dir``)."""
     out.mkdir(parents=True, exist_ok=True)
-    rows = read_csv(plots_dir / "summary.csv")
-    histories = {name: read_csv(plots_dir / "history" / f"{name}.csv") for name in models}
-    grids = {name: plots_dir / "samples" / name / "grid.png" for name in models}
+    rows = read_csv(summary)
+    models = [r["model"] for r in rows]
     drawn = {
         "radar.png": lambda p: radar(rows, p),
         "heatmap.png": lambda p: heatmap(rows, p),
-        "fid.png": lambda p: fid_bars(rows, p),
-        "inception_score.png": lambda p: is_bars(rows, p),
+        "metrics.png": lambda p: metric_bars(rows, p),
         "timings.png": lambda p: timings(rows, p),
         "tradeoff_3d.png": lambda p: tradeoff_3d(rows, p),
         "summary_table.png": lambda p: summary_table(rows, p),
-        "training_curves.png": lambda p: training_curves(histories, p),
-        "samples_side_by_side.png": lambda p: sample_comparison(grids, p),
+        "training_curves.png": lambda p: training_curves(
+            {m: read_csv(history_dir / f"{m}.csv") for m in models}, p),
+        "samples_side_by_side.png": lambda p: sample_comparison(
+            {m: grids_dir / m / "grid.png" for m in models}, p),
     }
-    if "ddpm" in models:
-        drawn["ddpm_sweep.png"] = lambda p: sweep(read_csv(plots_dir / "sweep" / "ddpm.csv"), p)
-        drawn["ddpm_guidance.png"] = lambda p: guidance(
-            read_csv(plots_dir / "sweep" / "ddpm_guidance.csv"), p)
+    for model in models:
+        tables = sorted((sweeps_dir / model).glob("*.csv")) if (sweeps_dir / model).is_dir() else []
+        if tables:
+            drawn[f"sweep_{model}.png"] = lambda p, m=model, t=tables: sweep(
+                m, {f.stem: read_csv(f) for f in t}, p)
     for filename, draw in drawn.items():
         draw(out / filename)
     return [out / f for f in drawn]

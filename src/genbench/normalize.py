@@ -1,8 +1,10 @@
-"""Map one model's raw metrics to four dimensions in [0, 1] (higher is better).
+"""Map one model's numbers to four dimensions in [0, 1] (higher is better).
 
 Each score uses only that model's own numbers and the fixed constants in params.yaml
 (section ``normalize``), never the other models in the run: adding or removing a model,
-or comparing two runs, moves nobody else's score. The README documents every formula.
+or comparing two runs, moves nobody else's score. Quality and controllability come from
+the scorecard's metrics that feed them, stability from the training history, efficiency
+from the measured times. The README documents every formula.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import math
 import numpy as np
 
 from genbench.config import NormalizeConfig
+from genbench.metrics.stability import stability_stats
+from genbench.scorecard import METRICS
+
+DIMENSIONS = ["quality", "stability", "controllability", "efficiency"]
 
 
 def log_scale(value: float, best: float, worst: float) -> float:
@@ -28,36 +34,22 @@ def stability_score(stats: dict, c: NormalizeConfig) -> float:
     return float(max(spread_term * worsened_term, 0.0))
 
 
-def summary_row(scores: dict, dims: dict) -> dict:
-    """One model's headline numbers, its real-data references and normalized scores: a row
-    of plots/summary.csv, which every comparison figure is drawn from."""
-    ref, eff = scores["reference"], scores["efficiency"]
-    return {
-        "model": scores["model"],
-        "fid": scores["fid"], "fid_real": ref["fid_train_vs_test"],
-        "inception_score": scores["inception_score"]["mean"],
-        "inception_score_std": scores["inception_score"]["std"],
-        "inception_score_real": ref["inception_score_test"]["mean"],
-        "label_accuracy": scores["label_accuracy"], "label_accuracy_real": ref["label_accuracy_test"],
-        "cas": scores["cas"], "cas_real": ref["cas_real"],
-        "precision": scores["precision"], "precision_real": ref["precision_train_vs_test"],
-        "recall": scores["recall"], "recall_real": ref["recall_train_vs_test"],
-        "class_entropy": scores["class_entropy"],
-        "sample_seconds_per_1000": eff["sample_seconds_per_1000"],
-        "train_seconds": eff["train_seconds"],
-        "parameters": eff["parameters"],
-        **dims,
-    }
+def _feeding(dimension: str) -> str:
+    return next(m.key for m in METRICS if m.dimension == dimension)
 
 
-def normalize_model(scores: dict, c: NormalizeConfig) -> dict:
-    quality = log_scale(scores["fid"], c.fid_best, c.fid_worst)
-    stability = stability_score(scores["stability"], c)
-    acc = scores.get("label_accuracy")
+def normalize_model(scores: dict, history: list[dict], train: dict, sample: dict,
+                    c: NormalizeConfig) -> dict:
+    """The four dimensions, the two overall scores, and the raw numbers behind stability and
+    efficiency (``scores``: metrics/scores/MODEL.json; ``train``/``sample``: the stages' timings)."""
+    stats = stability_stats(history, c.stability_worsen_fraction)
+    quality = log_scale(scores[_feeding("quality")], c.fid_best, c.fid_worst)
+    stability = stability_score(stats, c)
+    acc = scores[_feeding("controllability")]
     controllability = 0.0 if acc is None else float(min(max((acc - 0.1) / 0.9, 0.0), 1.0))
     efficiency = 0.5 * (
-        log_scale(scores["efficiency"]["sample_seconds_per_1000"], c.sample_seconds_best, c.sample_seconds_worst)
-        + log_scale(scores["efficiency"]["train_seconds"], c.train_seconds_best, c.train_seconds_worst))
+        log_scale(sample["seconds_per_1000"], c.sample_seconds_best, c.sample_seconds_worst)
+        + log_scale(train["train_seconds"], c.train_seconds_best, c.train_seconds_worst))
     q_s_c = np.array([quality, stability, controllability])
     return {
         "quality": quality,
@@ -66,4 +58,23 @@ def normalize_model(scores: dict, c: NormalizeConfig) -> dict:
         "efficiency": efficiency,
         "overall_mean": float(np.mean([quality, stability, controllability, efficiency])),
         "overall_distance": float(1 - np.linalg.norm(q_s_c - 1) / math.sqrt(3)),
+        "fid_spread": stats["fid_spread"],
+        "fid_worsened_epochs": stats["fid_worsened_epochs"],
+        "loss_variance": stats["loss_variance"],
+        "sample_seconds_per_1000": sample["seconds_per_1000"],
+        "train_seconds": train["train_seconds"],
+        "parameters": train["parameters"],
     }
+
+
+def summary_row(name: str, scores: dict, reference: dict, summary: dict) -> dict:
+    """One model's row of plots/summary.csv: every scorecard metric (with its std where it
+    has one) beside its real-data value, then the model's summary; every comparison figure
+    and the README table are drawn from these rows."""
+    row = {"model": name}
+    for m in METRICS:
+        row[m.key] = scores[m.key]
+        if f"{m.key}_std" in scores:
+            row[f"{m.key}_std"] = scores[f"{m.key}_std"]
+        row[f"{m.key}_real"] = reference[m.key]
+    return {**row, **summary}

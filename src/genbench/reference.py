@@ -1,4 +1,4 @@
-"""Evaluator features of real MNIST, computed once (stage reference), and the per-epoch quick FID."""
+"""Real MNIST seen through the evaluator, computed once (stage reference) for every score."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ from dataclasses import dataclass
 
 import torch
 
-from genbench import metrics
 from genbench.evaluator import Evaluator, embed
-from genbench.models.base import GenerativeModel
-from genbench.sampling import generate
 from genbench.utils import load_torch, save_torch
 
 
 @dataclass
 class Reference:
-    """Evaluator features of real data: MNIST test (the target) and a train subset, and of
-    uniform-noise images (the no-model end of the scale)."""
+    """Evaluator features of real data: MNIST test (the target), a train subset (a second
+    sample of real data), and uniform-noise images (the no-model end of every scale)."""
     test_features: torch.Tensor
     test_probs: torch.Tensor
     test_labels: torch.Tensor
@@ -31,16 +28,13 @@ class Reference:
         return cls(**load_torch(path))
 
 
-class QuickFID:
-    """FID of ``n`` fresh samples (fixed seed) against MNIST test, for per-epoch histories."""
-
-    def __init__(self, evaluator: Evaluator, reference: Reference, n: int, seed: int,
-                 batch_size: int):
-        self.evaluator, self.seed, self.batch_size = evaluator, seed, batch_size
-        self.n = n - n % 10  # conditional models draw equal digits
-        self.mu, self.sigma = metrics.gaussian_stats(reference.test_features)
-
-    def __call__(self, model: GenerativeModel) -> float:
-        images, _, _ = generate(model, self.n, self.seed, self.batch_size)
-        feats, _ = embed(self.evaluator, images, model.device)
-        return metrics.frechet_distance(*metrics.gaussian_stats(feats), self.mu, self.sigma)
+def compute_reference(evaluator: Evaluator, train_x: torch.Tensor, test_x: torch.Tensor,
+                      test_y: torch.Tensor, *, num_real: int, seed: int,
+                      device: torch.device) -> Reference:
+    """Features of MNIST test, of ``num_real`` training images and of as many uniform-noise
+    images, the subsets drawn with ``seed``."""
+    pick = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))[:num_real]
+    noise = torch.rand(num_real, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
+    test_features, test_probs = embed(evaluator, test_x, device)
+    return Reference(test_features, test_probs, test_y, embed(evaluator, train_x[pick], device)[0],
+                     embed(evaluator, noise, device)[0])

@@ -1,7 +1,8 @@
-"""Draw a fixed-seed sample set from a model: uint8 images plus the requested digits."""
+"""Fixed-seed sample sets: uint8 images plus the requested digits, in an ``.npz`` file."""
 
 from __future__ import annotations
 
+import io
 import time
 
 import numpy as np
@@ -9,6 +10,7 @@ import torch
 from tqdm import tqdm
 
 from genbench.models.base import GenerativeModel
+from genbench.utils import atomic_write_bytes
 
 
 def requested_labels(n: int, conditional: bool) -> torch.Tensor:
@@ -21,9 +23,10 @@ def requested_labels(n: int, conditional: bool) -> torch.Tensor:
 
 
 @torch.no_grad()
-def generate(model: GenerativeModel, n: int, seed: int, batch_size: int = 100,
-             progress: bool = False) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """Return (images N x 1 x 28 x 28 float in [0, 1] on CPU, labels, seconds spent)."""
+def generate(model: GenerativeModel, n: int, seed: int, batch_size: int, progress: bool = False,
+             **settings) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """Return (images N x 1 x 28 x 28 float in [0, 1] on CPU, labels, seconds spent);
+    ``settings`` go to the model's generate() (its Sampling fields)."""
     model.eval()
     device = model.device
     gen = torch.Generator(device=device).manual_seed(seed)
@@ -32,7 +35,7 @@ def generate(model: GenerativeModel, n: int, seed: int, batch_size: int = 100,
     start = time.perf_counter()
     for i in tqdm(range(0, n, batch_size), desc=f"sampling {model.name}", disable=not progress, leave=False):
         y = labels[i:i + batch_size].to(device) if model.conditional else None
-        chunks.append(model.generate(len(labels[i:i + batch_size]), y, gen).float().cpu())
+        chunks.append(model.generate(len(labels[i:i + batch_size]), y, gen, **settings).float().cpu())
     seconds = time.perf_counter() - start
     images = torch.cat(chunks).clamp_(0, 1)
     if not torch.isfinite(images).all():
@@ -62,3 +65,24 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 
 def from_uint8(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.asarray(images)).float().div(255).unsqueeze(1)
+
+
+def save_samples(path, images: torch.Tensor, labels: torch.Tensor,
+                 interpolation: torch.Tensor | None = None) -> None:
+    """``images`` (uint8 N x 28 x 28), ``labels`` (int64: the requested digit, or -1) and, for
+    models with a latent code, ``interpolation`` (uint8 rows*steps x 28 x 28), atomically."""
+    arrays = {"images": to_uint8(images), "labels": labels.numpy()}
+    if interpolation is not None:
+        arrays["interpolation"] = to_uint8(interpolation)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_samples(path) -> dict[str, torch.Tensor]:
+    """The arrays of a samples file: images as floats in [0, 1] (N x 1 x 28 x 28), labels."""
+    with np.load(path, allow_pickle=False) as data:
+        out = {"images": from_uint8(data["images"]), "labels": torch.from_numpy(data["labels"])}
+        if "interpolation" in data:
+            out["interpolation"] = from_uint8(data["interpolation"])
+    return out

@@ -1,44 +1,59 @@
-"""The README's results table, generated from plots/summary.csv (a test keeps them equal).
+"""The README's tables, generated (a test keeps README.md equal to them): the results, from
+normalize's summary table, and the metric definitions, from the scorecard.
 
-    python -m genbench.tables     # prints the markdown table to paste into README.md
+    python -m genbench.tables plots/summary.csv    # the results table
+    python -m genbench.tables --metrics            # the metric definitions
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from genbench.scorecard import METRICS
 from genbench.utils import read_csv
 
-COLUMNS = [("fid", "FID ↓", 1), ("inception_score", "IS ↑", 2), ("label_accuracy", "label acc. ↑", 3),
-           ("cas", "CAS ↑", 3), ("precision", "precision ↑", 3), ("recall", "recall ↑", 3),
-           ("class_entropy", "class entropy ↑", 3), ("sample_seconds_per_1000", "s / 1k samples ↓", 3),
-           ("train_seconds", "train s ↓", 0), ("quality", "quality", 2), ("stability", "stability", 2),
-           ("controllability", "control", 2), ("efficiency", "efficiency", 2),
-           ("overall_distance", "distance score", 2)]
-REFERENCE = {"fid": "fid_real", "inception_score": "inception_score_real",
-             "label_accuracy": "label_accuracy_real", "cas": "cas_real",
-             "precision": "precision_real", "recall": "recall_real"}
+# (column key in plots/summary.csv, header, decimals, key of its real-data value or None):
+# the scorecard's metrics, then the measured times and the normalized scores.
+COLUMNS = [(m.key, f"{m.label} {'↑' if m.higher_is_better else '↓'}", m.digits, f"{m.key}_real")
+           for m in METRICS] + [
+    ("sample_seconds_per_1000", "s / 1k samples ↓", 3, None), ("train_seconds", "train s ↓", 0, None),
+    ("quality", "quality", 2, None), ("stability", "stability", 2, None),
+    ("controllability", "control", 2, None), ("efficiency", "efficiency", 2, None),
+    ("overall_distance", "distance score", 2, None)]
 
 
-def _cell(value, digits):
-    if value is None:
-        return "–"
-    return f"{value:,.{digits}f}"
+def cell(value, digits: int) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
 
 
 def markdown_summary(rows: list[dict]) -> str:
-    header = "| model | " + " | ".join(label for _, label, _ in COLUMNS) + " |"
-    lines = [header, "|" + "---|" * (len(COLUMNS) + 1)]
+    lines = ["| model | " + " | ".join(label for _, label, _, _ in COLUMNS) + " |",
+             "|" + "---|" * (len(COLUMNS) + 1)]
     for r in rows:
-        lines.append(f"| {r['model']} | " + " | ".join(_cell(r[k], d) for k, _, d in COLUMNS) + " |")
-    ref = rows[0]
+        lines.append(f"| {r['model']} | " + " | ".join(cell(r[k], d) for k, _, d, _ in COLUMNS) + " |")
     lines.append("| *real data* | " + " | ".join(
-        _cell(ref[REFERENCE[k]], d) if k in REFERENCE else "" for k, _, d in COLUMNS) + " |")
+        cell(rows[0][ref], d) if ref else "" for _, _, d, ref in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def markdown_metrics() -> str:
+    lines = ["| key in `metrics/scores/MODEL.json` | definition | better | real-data value (same key in `metrics/reference.json`) | feeds |",
+             "|---|---|---|---|---|"]
+    for m in METRICS:
+        only = " Null for unconditional models." if m.conditional_only else ""
+        lines.append(f"| `{m.key}` | {m.definition}.{only} | {'higher' if m.higher_is_better else 'lower'} "
+                     f"| {m.reference_is} | {m.dimension or ''} |")
     return "\n".join(lines)
 
 
 def main():
-    print(markdown_summary(read_csv(Path("plots/summary.csv"))))
+    if sys.argv[1:] == ["--metrics"]:
+        print(markdown_metrics())
+    elif len(sys.argv) == 2:
+        print(markdown_summary(read_csv(Path(sys.argv[1]))))
+    else:
+        sys.exit("usage: python -m genbench.tables SUMMARY_CSV | --metrics")
 
 
 if __name__ == "__main__":

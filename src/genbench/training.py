@@ -3,7 +3,10 @@ history with a quick FID, a NaN guard, and resumable, atomically written epoch s
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +16,7 @@ from tqdm import tqdm
 
 from genbench.errors import DivergenceError
 from genbench.models.base import GenerativeModel
-from genbench.utils import load_torch, save_torch
+from genbench.utils import count_parameters, device_name, load_torch, peak_memory_mb, save_torch
 
 
 @dataclass
@@ -81,14 +84,15 @@ def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: i
         for i in bar:
             idx = order[i * batch_size:(i + 1) * batch_size].to(x.device)
             logs = model.training_step(x[idx].to(device), y[idx].to(device), optimizers)
-            for key, value in logs.items():
+            for key, tensor in logs.items():
+                value = float(tensor)
                 if not math.isfinite(value):
                     raise DivergenceError(
                         f"{model.name}: {key} became {value} at epoch {epoch + 1} (step {i + 1}); "
                         "training diverged, try a lower learning rate")
                 totals[key] = totals.get(key, 0.0) + value
             if i % 20 == 0:
-                bar.set_postfix({k: f"{v:.3f}" for k, v in logs.items()})
+                bar.set_postfix({k: f"{float(v):.3f}" for k, v in logs.items()})
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         row = {"epoch": epoch + 1, **{k: v / steps for k, v in totals.items()},
@@ -104,3 +108,31 @@ def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: i
                     "rng": _rng_state(shuffle, device), "history": result.history}, resume_path)
     model.eval()
     return result
+
+
+def fingerprint(*parts, files=()) -> str:
+    """Identity of a training run for its resume state: ``parts`` (JSON-able params), the
+    contents of ``files`` (the evaluator, the reference) and the source of every genbench
+    module loaded, so a state is only reused by the same params, inputs and code."""
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    for path in files:
+        digest.update(Path(path).read_bytes())
+    for name in sorted(sys.modules):
+        module = sys.modules[name]
+        if name.split(".")[0] == "genbench" and getattr(module, "__file__", None):
+            digest.update(name.encode() + Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def run_summary(result: TrainResult, model: GenerativeModel, epochs: int, images: int,
+                device: torch.device) -> dict:
+    """The training figures of metrics/train/MODEL.json (times, size, memory, device)."""
+    return {
+        "epochs": epochs,
+        "train_seconds": result.train_seconds,
+        "train_images_per_second": epochs * images / result.train_seconds,
+        "parameters": count_parameters(model),
+        "peak_memory_mb": peak_memory_mb(device),
+        "device": device_name(device),
+        "resumed_from_epoch": result.resumed_from_epoch,
+    }

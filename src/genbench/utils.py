@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from genbench.errors import ConfigError
+
 
 def seed_everything(seed: int) -> None:
     """Seed every RNG and ask torch for deterministic kernels."""
@@ -27,8 +29,26 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device: cuda requested but no CUDA GPU is available")
+        raise ConfigError("device: cuda requested but no CUDA GPU is available (use cpu or auto)")
     return torch.device(name)
+
+
+def cpu_has_native_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX). Without it,
+    bfloat16 autocast is emulated: measured 10x slower than float32 on an AVX2-only CPU."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def use_bfloat16(precision: str, device: torch.device) -> bool:
+    """Resolve a ``precision`` param: ``auto`` is bfloat16 on a GPU or a CPU that computes it
+    natively, float32 elsewhere."""
+    if precision == "auto":
+        return device.type == "cuda" or cpu_has_native_bfloat16()
+    return precision == "bfloat16"
 
 
 def device_name(device: torch.device) -> str:

@@ -1,41 +1,58 @@
 """The one small interface every generative model implements.
 
-A model is an ``nn.Module`` with a frozen ``Config`` dataclass (its params.yaml section),
-optimizers it makes itself, a training step on a batch of images in [0, 1], and a
-``generate`` that returns images in [0, 1], conditioned on digits when ``conditional``.
+A model is an ``nn.Module`` with a ``family`` (the training process it shares with other
+models: ``variational``, ``adversarial`` or ``diffusion``, one module each), a ``Config``
+dataclass typing its params.yaml ``train`` section, a ``Sampling`` dataclass typing its
+``sample`` section (the keyword arguments of ``generate``), optimizers it makes itself,
+a training step on a batch of images in [0, 1], and a ``generate`` that returns images in
+[0, 1], conditioned on digits when ``conditional``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
 from torch import nn
 
 
+@dataclass(frozen=True)
+class NoSettings:
+    """The ``sample`` section of a model whose generate() takes no settings."""
+
+
 class GenerativeModel(nn.Module):
     name: ClassVar[str]
+    family: ClassVar[str]
     conditional: ClassVar[bool] = False
     Config: ClassVar[type]
+    Sampling: ClassVar[type] = NoSettings
 
     def __init__(self, config):
         super().__init__()
         self.config = config
 
+    @classmethod
+    def check_settings(cls, config, sampling, prefix: str) -> None:
+        """Reject sampler settings that do not fit the trained model (ConfigError)."""
+
     def configure_optimizers(self) -> dict[str, torch.optim.Optimizer]:
         raise NotImplementedError
 
     def training_step(self, x: torch.Tensor, y: torch.Tensor,
-                      optimizers: dict[str, torch.optim.Optimizer]) -> dict[str, float]:
+                      optimizers: dict[str, torch.optim.Optimizer]) -> dict[str, torch.Tensor]:
         """One update on images ``x`` (B x 1 x 28 x 28 in [0, 1]) with digit labels ``y``.
 
-        Returns the named losses / diagnostics of the step as floats.
+        Returns the named losses / diagnostics of the step as detached 0-d tensors, so the
+        loop decides when to read them (a read is a host synchronisation on a GPU).
         """
         raise NotImplementedError
 
     def generate(self, n: int, labels: torch.Tensor | None = None,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` images in [0, 1]; ``labels`` (n digits) is required iff the model is conditional."""
+                 generator: torch.Generator | None = None, **settings) -> torch.Tensor:
+        """``n`` images in [0, 1]; ``labels`` (n digits) is required iff the model is
+        conditional; ``settings`` are the fields of ``Sampling`` (defaults when omitted)."""
         raise NotImplementedError
 
     def latent_dim(self) -> int | None:

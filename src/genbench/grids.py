@@ -1,0 +1,26 @@
+"""Sample grids drawn from a samples file: a random grid, the digit grid of a conditional
+model (row d: ten samples requested as digit d), and the latent interpolation strip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torchvision.utils import save_image
+
+
+def draw_grids(samples: dict[str, torch.Tensor], out: Path, rows: int) -> list[Path]:
+    """Write grid.png (rows x rows samples, a fixed random pick), digits.png and
+    interpolation.png where the samples have them; return the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    images, labels = samples["images"], samples["labels"]
+    pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[:rows * rows]
+    grids = {"grid.png": (images[pick], rows)}
+    if bool((labels >= 0).all()):
+        per_digit = [images[labels == d][:10] for d in range(10)]
+        grids["digits.png"] = (torch.cat(per_digit), 10)
+    if "interpolation" in samples:
+        grids["interpolation.png"] = (samples["interpolation"], 10)
+    for name, (tensor, nrow) in grids.items():
+        save_image(tensor, out / name, nrow=nrow, padding=2, pad_value=1.0)
+    return [out / name for name in grids]

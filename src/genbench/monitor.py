@@ -1,0 +1,26 @@
+"""The per-epoch quick FID of training histories: a fixed-seed sample from the model, in the
+evaluator's features, against MNIST test. Only FID: a new metric never re-trains a model."""
+
+from __future__ import annotations
+
+from genbench.evaluator import Evaluator, embed
+from genbench.metrics.fid import frechet_distance, gaussian_stats
+from genbench.models.base import GenerativeModel
+from genbench.reference import Reference
+from genbench.sampling import generate
+
+CHUNK = 100  # images per generate() call; fixed, so the monitor's numbers never depend on a speed setting
+
+
+class QuickFID:
+    """FID of ``n`` samples (seed ``seed``, the model's default sampler settings)."""
+
+    def __init__(self, evaluator: Evaluator, reference: Reference, n: int, seed: int):
+        self.evaluator, self.seed = evaluator, seed
+        self.n = n - n % 10  # conditional models draw equal digits
+        self.mu, self.sigma = gaussian_stats(reference.test_features)
+
+    def __call__(self, model: GenerativeModel) -> float:
+        images, _, _ = generate(model, self.n, self.seed, CHUNK)
+        feats, _ = embed(self.evaluator, images, model.device)
+        return frechet_distance(*gaussian_stats(feats), self.mu, self.sigma)

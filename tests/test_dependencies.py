@@ -1,0 +1,91 @@
+"""dvc.yaml's code dependencies are honest: every project module a stage's script imports,
+transitively, is one of the stage's deps, so DVC sees every change that can alter its outputs.
+
+Imports are followed statically (every ``import`` statement of a module, wherever it is), and
+the one dynamic import, the model registry's, is resolved by the stage's model: a stage
+``NAME@MODEL`` loads ``genbench/models/MODEL.py``.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+from dvc.repo import Repo
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+
+
+def _module_file(name: str) -> Path | None:
+    path = SRC.joinpath(*name.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported(path: Path) -> set[str]:
+    """genbench modules named by the import statements of one file (packages included)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names |= {f"{node.module}.{a.name}" for a in node.names}  # `from pkg import module`
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        if parts[0] != "genbench":
+            continue
+        for i in range(1, len(parts) + 1):  # importing a.b.c runs a and a.b first
+            if _module_file(".".join(parts[:i])):
+                found.add(".".join(parts[:i]))
+    return found
+
+
+def closure(script: Path, model: str | None) -> set[Path]:
+    """Files of every genbench module the script loads (and the model's, by the registry)."""
+    seen, todo = set(), _imported(script)
+    if model and "genbench.models" in todo:
+        todo.add(f"genbench.models.{model}")
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo |= _imported(_module_file(name)) - seen
+    return {_module_file(name) for name in seen}
+
+
+def _stages():
+    repo = Repo(str(ROOT))
+    try:
+        return [(s.addressing, s.cmd, [Path(d.def_path) for d in s.deps if not hasattr(d, "params")])
+                for s in repo.index.stages]
+    finally:
+        repo.close()
+
+
+STAGES = _stages()
+
+
+@pytest.mark.parametrize("name, cmd, deps", STAGES, ids=[s[0] for s in STAGES])
+def test_stage_deps_cover_every_module_its_script_loads(name, cmd, deps):
+    script = ROOT / cmd.split()[1]
+    assert script.relative_to(ROOT) in deps, f"{name}: its script is not a dep"
+    model = name.split("@")[1] if "@" in name else None
+    missing = [str(f.relative_to(ROOT)) for f in sorted(closure(script, model))
+               if not any(f.relative_to(ROOT) == d or d in f.relative_to(ROOT).parents for d in deps)]
+    assert not missing, f"{name} loads modules dvc.yaml does not list as deps: {missing}"
+
+
+def test_no_stage_depends_on_another_models_module():
+    models = {p.stem for p in (SRC / "genbench" / "models").glob("*.py")} - {"__init__", "base"}
+    for name, _, deps in STAGES:
+        own = name.split("@")[1] if "@" in name else None
+        for dep in deps:
+            if dep.parent == Path("src/genbench/models") and dep.stem in models and dep.stem != own:
+                family = dep.stem in {"variational", "adversarial", "diffusion"}
+                assert family, f"{name} depends on another model's module {dep}"
+        assert Path("src/genbench/models") not in deps, f"{name} depends on every model's code"
