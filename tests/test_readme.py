@@ -1,14 +1,18 @@
-"""The README's results table is the one the committed metrics produce."""
+"""The README's generated tables are the ones the committed metrics and the scorecard give."""
 
 from pathlib import Path
 
-from genbench.tables import markdown_summary
+from genbench.tables import markdown_metrics, markdown_summary
 from genbench.utils import read_csv
 
 ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
 
 
 def test_readme_results_table_matches_committed_metrics():
     table = markdown_summary(read_csv(ROOT / "plots" / "summary.csv"))
-    assert table in (ROOT / "README.md").read_text(), (
-        "README's results table is stale: paste the output of `python -m genbench.tables`")
+    assert table in README, "README's results table is stale: paste `python -m genbench.tables plots/summary.csv`"
+
+
+def test_readme_metric_definitions_match_the_scorecard():
+    assert markdown_metrics() in README, "README's metrics table is stale: paste `python -m genbench.tables --metrics`"

@@ -72,21 +72,21 @@ def heatmap(rows, path):
 def metric_bars(rows, path):
     """One panel per scorecard metric: a bar per model (error bar where the metric has a
     std), the real-data value as a dashed line; models without the metric are left out."""
-    cols = 4
-    fig, axes = plt.subplots(math.ceil(len(METRICS) / cols), cols, figsize=(4.2 * cols, 3.6 * math.ceil(len(METRICS) / cols)),
-                             squeeze=False)
+    cols, lines = 4, math.ceil(len(METRICS) / 4)
+    fig, axes = plt.subplots(lines, cols, figsize=(4.2 * cols, 3.6 * lines), squeeze=False)
     for ax, m in zip(axes.flat, METRICS):
         shown = [(i, r) for i, r in enumerate(rows) if r[m.key] is not None]
         values = [r[m.key] for _, r in shown]
         errors = [r.get(f"{m.key}_std") for _, r in shown]
         bars = ax.bar([r["model"] for _, r in shown], values, color=[COLORS[i] for i, _ in shown],
                       yerr=errors if all(e is not None for e in errors) else None, capsize=4)
-        ax.bar_label(bars, labels=[cell(v, m.digits) for v in values], padding=3, fontsize=8)
+        ax.bar_label(bars, labels=[cell(v, m.digits) for v in values], padding=6, fontsize=8)
         ref = rows[0][f"{m.key}_real"]
         if ref is not None:
             ax.axhline(ref, color="black", linestyle="--", label=f"real data ({cell(ref, m.digits)})")
             ax.legend(loc="lower right", fontsize="small")
-        ax.set_ylim(0, max(values + [ref or 0] or [1]) * 1.25 or 1)
+        top = max(values + [ref or 0], default=0)
+        ax.set_ylim(0, top * 1.25 if top > 0 else 1)
         ax.set_title(f"{m.label} ({'higher' if m.higher_is_better else 'lower'} is better)")
     for ax in list(axes.flat)[len(METRICS):]:
         ax.axis("off")
@@ -137,6 +137,7 @@ def summary_table(rows, path):
     table = ax.table(cellText=body, colLabels=header, loc="center", cellLoc="center")
     table.auto_set_font_size(False)
     table.set_fontsize(9)
+    table.auto_set_column_width(list(range(len(header))))
     table.scale(1, 1.4)
     ax.set_title("Headline numbers (evaluator feature space; real data for reference)")
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
