@@ -5,7 +5,8 @@ summaries and figures, from the committed metrics, histories, sweeps and grids) 
 in a temporary copy of the project, from its own command in dvc.yaml; each of its outputs
 must come out the same: data files byte for byte, figures as valid images of the same size
 (renderings differ by a pixel between font versions). Stages that need the DVC-cached data
-(training, sampling) are skipped: their outputs are checked as the inputs of these.
+or write DVC-cached outputs (download, training, sampling) are skipped: their committed
+outputs are checked as the inputs of these.
 CI runs this through the test suite; ``python -m genbench.validate`` runs it by hand.
 """
 
@@ -24,14 +25,19 @@ from PIL import Image
 COPIED = ["dvc.yaml", "params.yaml", "stages", "metrics", "plots"]
 
 
-def _outs(stage: dict) -> list[str]:
-    return [next(iter(o)) if isinstance(o, dict) else o
-            for key in ("outs", "metrics", "plots") for o in stage.get(key, [])]
+def _outs(stage: dict) -> dict[str, bool]:
+    """Each output of a stage, and whether it is committed to git (``cache: false``)."""
+    outs = {}
+    for key in ("outs", "metrics", "plots"):
+        for out in stage.get(key, []):
+            path, options = next(iter(out.items())) if isinstance(out, dict) else (out, {})
+            outs[path] = (options or {}).get("cache", True) is False
+    return outs
 
 
 def rerunnable_stages(root: Path) -> dict[str, dict]:
-    """The plain stages (no foreach) whose every input is a committed file: code (the
-    installed genbench runs them) or a data file under the copied folders."""
+    """The plain stages (no foreach) whose outputs are all committed files and whose inputs
+    are too: code (the installed genbench runs it) or files under the copied folders."""
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
 
     def committed(dep: str) -> bool:
@@ -39,7 +45,8 @@ def rerunnable_stages(root: Path) -> dict[str, dict]:
         return top == "src" or (top in COPIED and (root / dep).exists())
 
     return {name: s for name, s in stages.items()
-            if "cmd" in s and "${" not in s["cmd"] and all(committed(d) for d in s.get("deps", []))}
+            if "cmd" in s and "${" not in s["cmd"] and all(_outs(s).values())
+            and all(committed(d) for d in s.get("deps", []))}
 
 
 def _image_size(path: Path):
