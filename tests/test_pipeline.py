@@ -208,3 +208,22 @@ def test_label_accuracy_of_real_digits_and_of_random_labels(project, ignore_labe
     if expected == "evaluator":
         expected = json.loads((project / "metrics/evaluator.json").read_text())["test_accuracy"]
     assert scores["label_accuracy"] == pytest.approx(expected, abs=0.03)
+
+
+def test_a_colleague_pulls_the_trained_models_and_generates_without_training(project, tmp_path):
+    """Share through a DVC remote (a local folder here; S3 or SSH the same way): push from
+    one clone, pull into a fresh one, and generate there; no stage needs to run."""
+    project, env, _ = project
+    remote, clone = tmp_path / "remote", tmp_path / "clone"
+    sh(project, "dvc", "remote", "add", "-d", "shared", str(remote), env=env)
+    sh(project, "git", "add", "-A", env=env)
+    sh(project, "git", "commit", "-qm", "results and the shared remote", env=env)
+    sh(project, "dvc", "push", env=env)
+    sh(tmp_path, "git", "clone", "-q", str(project), str(clone), env=env)
+    assert not (clone / "data/checkpoints/cgan.pt").exists()
+    sh(clone, "dvc", "pull", env=env)
+    assert changed(clone, env) == set()  # every stage up to date: nothing to train
+    log = sh(clone, sys.executable, "-m", "genbench", "generate", "cgan", "--digits", "3", "--count", "10",
+             "--out", "threes.png", env=dict(env, PYTHONPATH=str(clone / "src")))
+    assert "cgan: 10 images in" in log
+    assert Image.open(clone / "threes.png").size == (302, 32)
