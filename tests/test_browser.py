@@ -77,6 +77,7 @@ def test_generate_in_the_browser_draws_the_requested_digit(server):
         page = browser.new_page()
         page.goto(url)
         page.select_option("#model", "real")
+        assert page.is_visible("#digit") and page.is_hidden("#steps") and page.is_hidden("#guidance")
         page.select_option("#digit", "7")
         page.fill("#count", "20")
         page.click("#generate")

@@ -230,6 +230,7 @@ PAGE = """<!DOCTYPE html>
 <title>genbench: digits on demand</title>
 <style>
   body { font-family: sans-serif; margin: 2em; max-width: 60em; }
+  [hidden] { display: none !important; }
   table { border-collapse: collapse; margin-bottom: 1.5em; }
   td, th { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: right; }
   td:first-child, th:first-child { text-align: left; }
