@@ -20,7 +20,8 @@ def main():
     n, batch = params.sample.num_samples, params.sample.batch_size
     generate(model, min(batch, n), params.seed + 1, batch, **settings)  # warm-up (first-call costs), not timed
     images, labels, seconds = generate(model, n, params.seed, batch, progress=True, **settings)
-    save_samples(args.samples, images, labels, interpolation_strip(model, rows=4, steps=10, seed=params.seed))
+    save_samples(args.samples, images, labels, model.conditional,
+                 interpolation_strip(model, rows=4, steps=10, seed=params.seed))
     write_json(args.metrics, {"num_samples": n, "seconds": seconds, "seconds_per_1000": seconds / n * 1000,
                               "device": device_name(device), "settings": settings})
     print(f"{args.model}: {n} samples in {seconds:.2f} s ({seconds / n * 1000:.3f} s per 1,000)")

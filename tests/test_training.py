@@ -7,7 +7,7 @@ import torch
 
 from conftest import model_spec
 from genbench import training
-from genbench.errors import DivergenceError
+from genbench.errors import DivergenceError, LockedError
 from genbench.models import save_checkpoint
 from genbench.models.base import GenerativeModel
 from genbench.utils import seed_everything
@@ -118,3 +118,73 @@ def test_fingerprint_changes_with_params_inputs_and_code(tmp_path):
     assert base != training.fingerprint("vae", {"lr": 2e-3}, 42, files=[tmp_path / "ref.pt"])
     (tmp_path / "ref.pt").write_bytes(b"b")
     assert base != training.fingerprint("vae", {"lr": 1e-3}, 42, files=[tmp_path / "ref.pt"])
+
+
+class _Huge(_Exploding):
+    """Finite losses that grow without bound, as a diverging GAN's do."""
+
+    def training_step(self, x, y, optimizers):
+        return {"d_loss": torch.tensor(10.0 ** (2 * self.steps_seen()))}
+
+
+class _NaNWeights(_Exploding):
+    """Weights that turn NaN, then a loss that refuses them (as BCE does)."""
+
+    def training_step(self, x, y, optimizers):
+        if self.steps_seen() > 2:
+            with torch.no_grad():
+                self.w.fill_(float("nan"))
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        return {"loss": torch.tensor(1.0)}
+
+
+@pytest.mark.parametrize("model, message", [
+    (_Huge, r"exploding: d_loss became 1e\+08 at epoch 2 \(step 2\); training diverged"),
+    (_NaNWeights, r"exploding: the weights became NaN or infinite at epoch 2 \(step 1\)"),
+])
+def test_divergence_beyond_nan_stops_with_one_line(tmp_path, model, message):
+    x, y = tiny_data(64)
+    with pytest.raises(DivergenceError, match=message):
+        training.train(model(_Cfg(lr=1.0)), x, y, epochs=3, batch_size=32, seed=0, device=CPU,
+                       resume_path=tmp_path / "s.pt", fingerprint="f")
+
+
+def test_an_unreadable_resume_state_is_ignored_not_fatal(tmp_path, capsys):
+    full, _ = run(tmp_path / "full", epochs=2)
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / "state.pt").write_bytes(b"truncated by a full disk")
+    again, result = run(tmp_path / "cut", epochs=2)
+    assert result.resumed_from_epoch == 0 and "ignoring unreadable" in capsys.readouterr().out
+    assert_same_weights(full, again)
+
+
+def test_a_second_writer_of_the_same_resume_state_is_refused(tmp_path):
+    """While one process trains a model (holding its resume lock), another stops at once
+    and says which process holds it."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from genbench.training import resume_lock\n"
+        f"with resume_lock(Path({str(tmp_path / 'vae.pt')!r}), 'vae'):\n"
+        "    print('locked', flush=True); time.sleep(30)")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        x, y = tiny_data()
+        with pytest.raises(LockedError, match=rf"vae: .*vae.pt.lock is held by process {holder.pid} on "):
+            training.train(tiny_vae(), x, y, epochs=1, batch_size=32, seed=0, device=CPU,
+                           resume_path=tmp_path / "vae.pt", fingerprint="f")
+    finally:
+        holder.kill()
+        holder.wait()
+    run(tmp_path, epochs=1, resume_name="vae.pt")  # free again once the holder is gone
+
+
+def test_evaluator_training_stops_when_its_loss_explodes(mnist_raw_dir):
+    from genbench.data import load_split
+    from genbench.evaluator import Evaluator, train_classifier
+
+    x, y = load_split(mnist_raw_dir, train=True, subset=512)
+    with pytest.raises(DivergenceError, match=r"evaluator: loss became .* training diverged"):
+        train_classifier(Evaluator(8), x, y, epochs=1, lr=1000.0, batch_size=128, seed=0, device=CPU,
+                         precision="float32")

@@ -12,6 +12,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from genbench.cli import EXPECTED, error_line
 from genbench.errors import ConfigError
 
 SETTINGS = {"sampler": str, "steps": int, "guidance": float, "eta": float}  # the DDPM's, by name
@@ -67,7 +68,7 @@ def generate(args) -> None:
     settings = sampler_settings(model, dataclasses.asdict(spec.sampling), changes)
     images, labels, seconds = draw(model, args.count, args.seed, args.digits, **settings)
     if out.suffix == ".npz":
-        save_samples(out, images, labels)
+        save_samples(out, images, labels, model.conditional)
     else:
         atomic_write_bytes(out, png_grid(images))
     print(f"{args.model}: {args.count} images in {seconds:.2f} s -> {out}")
@@ -84,8 +85,8 @@ def main(argv=None) -> None:
 
             serve(project_catalog(Path.cwd(), pick_device(args.device)), args.host, args.port,
                   args.workers, args.queue)
-    except (ConfigError, FileNotFoundError) as exc:
-        sys.exit(f"error: {exc}")
+    except EXPECTED as exc:
+        sys.exit(error_line(exc))
 
 
 if __name__ == "__main__":

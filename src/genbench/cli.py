@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from genbench.errors import ConfigError, DataError, DivergenceError
+from genbench.errors import ConfigError, DataError, DivergenceError, LockedError
 
 
 def arguments(doc: str, *names: str) -> argparse.Namespace:
@@ -29,11 +29,24 @@ def check_model(params, name: str) -> str:
     return name
 
 
+EXPECTED = (ConfigError, DataError, DivergenceError, LockedError, OSError)
+
+
+def error_line(exc: Exception) -> str:
+    """The one line an expected failure ends with."""
+    if isinstance(exc, OSError):  # disk full, permission denied
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"error: {where}{exc.strerror or exc}"
+    return f"error: {exc}"
+
+
 def run(main) -> None:
+    """Run a stage's main: an expected failure (bad params or data, a diverged model, a
+    refused file, a held lock, a full disk) ends with one line and exit code 1, Ctrl-C with 130."""
     try:
         main()
-    except (ConfigError, DataError, DivergenceError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except EXPECTED as exc:
+        print(error_line(exc), file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("interrupted: completed epochs are kept, `dvc repro` resumes from the last one",

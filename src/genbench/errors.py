@@ -1,5 +1,7 @@
 """Expected failures that stage scripts report as one clear line."""
 
+DIVERGED = 1e6  # a training loss this large (or NaN, or infinite) means training has diverged
+
 
 class ConfigError(ValueError):
     """A bad value in params.yaml; the message names the key."""
@@ -11,3 +13,7 @@ class DataError(RuntimeError):
 
 class DivergenceError(RuntimeError):
     """A training loss became NaN or infinite."""
+
+
+class LockedError(RuntimeError):
+    """Another process holds a lock (a second writer of the same outputs)."""

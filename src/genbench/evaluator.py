@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from genbench.errors import DIVERGED, DivergenceError
 from genbench.utils import load_torch, save_torch, use_bfloat16
 
 FEATURE_DIM = 128
@@ -64,6 +65,9 @@ def train_classifier(model: Evaluator, x: torch.Tensor, y: torch.Tensor, *, epoc
             xb, yb = x[idx].to(device), y[idx].to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bfloat16):
                 loss = F.cross_entropy(model(xb).float(), yb)
+            if not torch.isfinite(loss) or loss.item() > DIVERGED:
+                raise DivergenceError(f"{desc}: loss became {loss.item():g} at epoch {epoch + 1} "
+                                      f"(step {i + 1}); training diverged, try a lower learning rate")
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -100,3 +104,10 @@ def load_evaluator(path, device) -> Evaluator:
 
 def accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:
     return (probs.argmax(1) == labels).float().mean().item()
+
+
+def check_yardstick(test_accuracy: float) -> None:
+    """An evaluator that reads digits near chance (0.1) cannot judge anything: stop."""
+    if test_accuracy < 0.2:
+        raise DivergenceError(f"evaluator: test accuracy {test_accuracy:.3f} after training, near chance "
+                              "(0.1); it cannot serve as the yardstick: lower evaluator.lr or train longer")

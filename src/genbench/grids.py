@@ -16,7 +16,7 @@ def draw_grids(samples: dict[str, torch.Tensor], out: Path, rows: int) -> list[P
     images, labels = samples["images"], samples["labels"]
     pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[:rows * rows]
     grids = {"grid.png": (images[pick], rows)}
-    if bool((labels >= 0).all()):
+    if samples["conditional"]:
         per_digit = [images[labels == d][:10] for d in range(10)]
         grids["digits.png"] = (torch.cat(per_digit), 10)
     if "interpolation" in samples:

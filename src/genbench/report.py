@@ -10,6 +10,7 @@ inlined from their npm packages (`npm ci` installs the versions in package-lock.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,12 @@ TEMPLATE = """<!DOCTYPE html>
 """
 
 
+def inline_script(source: str) -> str:
+    """JavaScript made safe to put between <script> tags: the HTML parser ends a script at
+    the first ``</script``, wherever it is, so write it ``<\\/script`` (the same string to JS)."""
+    return re.sub(r"</(script)", r"<\\/\1", source, flags=re.IGNORECASE)
+
+
 def offline_template(node_modules: Path) -> str:
     """The page template with the chart libraries inlined (no {scripts}: nothing from a CDN)."""
     scripts = []
@@ -42,7 +49,7 @@ def offline_template(node_modules: Path) -> str:
         path = node_modules / lib
         if not path.is_file():
             raise FileNotFoundError(f"{path} missing: run `npm ci` in the project root")
-        scripts.append(f"<script>\n{path.read_text(encoding='utf8')}\n</script>")
+        scripts.append(f"<script>\n{inline_script(path.read_text(encoding='utf8'))}\n</script>")
     return TEMPLATE.format(inlined="\n".join(scripts))
 
 

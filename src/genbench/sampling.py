@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
+from genbench.errors import DataError, DivergenceError
 from genbench.models.base import GenerativeModel
 from genbench.utils import atomic_write_bytes
 
@@ -39,7 +41,7 @@ def generate(model: GenerativeModel, n: int, seed: int, batch_size: int, progres
     seconds = time.perf_counter() - start
     images = torch.cat(chunks).clamp_(0, 1)
     if not torch.isfinite(images).all():
-        raise RuntimeError(f"{model.name}: generated images contain NaN or inf")
+        raise DivergenceError(f"{model.name}: generated images contain NaN or inf")
     return images, labels, seconds
 
 
@@ -67,11 +69,13 @@ def from_uint8(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.asarray(images)).float().div(255).unsqueeze(1)
 
 
-def save_samples(path, images: torch.Tensor, labels: torch.Tensor,
+def save_samples(path, images: torch.Tensor, labels: torch.Tensor, conditional: bool,
                  interpolation: torch.Tensor | None = None) -> None:
-    """``images`` (uint8 N x 28 x 28), ``labels`` (int64: the requested digit, or -1) and, for
-    models with a latent code, ``interpolation`` (uint8 rows*steps x 28 x 28), atomically."""
-    arrays = {"images": to_uint8(images), "labels": labels.numpy()}
+    """``images`` (uint8 N x 28 x 28), ``labels`` (int64: the requested digit, or -1),
+    ``conditional`` (whether the model draws requested digits) and, for models with a latent
+    code, ``interpolation`` (uint8 rows*steps x 28 x 28), atomically."""
+    arrays = {"images": to_uint8(images), "labels": labels.numpy().astype(np.int64),
+              "conditional": np.array(conditional)}
     if interpolation is not None:
         arrays["interpolation"] = to_uint8(interpolation)
     buffer = io.BytesIO()
@@ -80,9 +84,27 @@ def save_samples(path, images: torch.Tensor, labels: torch.Tensor,
 
 
 def load_samples(path) -> dict[str, torch.Tensor]:
-    """The arrays of a samples file: images as floats in [0, 1] (N x 1 x 28 x 28), labels."""
-    with np.load(path, allow_pickle=False) as data:
-        out = {"images": from_uint8(data["images"]), "labels": torch.from_numpy(data["labels"])}
-        if "interpolation" in data:
-            out["interpolation"] = from_uint8(data["interpolation"])
+    """A samples file, checked: images as floats in [0, 1] (N x 1 x 28 x 28), labels, and
+    the interpolation strip if any. A file of another shape or type, or whose labels do not
+    fit the model (digits 0-9 for a conditional one, -1 otherwise), is a DataError."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: not a samples file ({exc})") from None
+    missing = {"images", "labels", "conditional"} - set(arrays)
+    if missing:
+        raise DataError(f"{path}: no {sorted(missing)[0]!r} array (not written by the sample stage)")
+    images, labels, conditional = arrays["images"], arrays["labels"], bool(arrays["conditional"])
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28) or not len(images):
+        raise DataError(f"{path}: images must be uint8 N x 28 x 28, got {images.dtype} {images.shape}")
+    if labels.dtype != np.int64 or labels.shape != (len(images),):
+        raise DataError(f"{path}: labels must be int64, one per image, got {labels.dtype} {labels.shape}")
+    if conditional and not ((labels >= 0) & (labels <= 9)).all():
+        raise DataError(f"{path}: a conditional model's labels must be digits 0-9")
+    if not conditional and (labels != -1).any():
+        raise DataError(f"{path}: labels on an unconditional model's samples (expected -1 for every image)")
+    out = {"images": from_uint8(images), "labels": torch.from_numpy(labels), "conditional": conditional}
+    if "interpolation" in arrays:
+        out["interpolation"] = from_uint8(arrays["interpolation"])
     return out

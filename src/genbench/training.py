@@ -1,20 +1,25 @@
 """The training loop shared by every model: seeded shuffling, progress bars, a per-epoch
-history with a quick FID, a NaN guard, and resumable, atomically written epoch states."""
+history with a quick FID, a divergence guard, and resumable, atomically written epoch
+states, locked against a second writer."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import math
+import os
+import socket
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from genbench.errors import DivergenceError
+from genbench.errors import DIVERGED, DivergenceError, LockedError
 from genbench.models.base import GenerativeModel
 from genbench.utils import count_parameters, device_name, load_torch, peak_memory_mb, save_torch
 
@@ -43,6 +48,47 @@ def _set_rng_state(state: dict, shuffle: torch.Generator, device: torch.device) 
         torch.cuda.set_rng_state(state["cuda"].cpu(), device)
 
 
+@contextmanager
+def resume_lock(resume_path: Path, name: str):
+    """Hold an exclusive lock on a model's resume state while training, so a second writer
+    (another `dvc repro` while the first's training still runs) stops and says who holds it."""
+    lock_path = resume_path.with_name(resume_path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise LockedError(f"{name}: {lock_path} is held by {holder}, still training this model "
+                              "(another `dvc repro`?); wait for it or stop it") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"process {os.getpid()} on {socket.gethostname()}")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.truncate(0)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _resume_state(resume_path: Path, device, name: str):
+    """The saved state, or None (with a line saying why) when it cannot be read."""
+    if not resume_path.exists():
+        return None
+    try:
+        return load_torch(resume_path, device)
+    except Exception as exc:  # torch raises many kinds for a truncated or foreign file
+        print(f"{name}: ignoring unreadable {resume_path} ({type(exc).__name__}); training from the start")
+        return None
+
+
+def _diverged(name: str, what: str, epoch: int, step: int) -> DivergenceError:
+    return DivergenceError(f"{name}: {what} at epoch {epoch} (step {step}); training diverged, "
+                           "try a lower learning rate")
+
+
 def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
           batch_size: int, seed: int, device: torch.device, resume_path: str | Path,
           fingerprint: str, quick_fid=None) -> TrainResult:
@@ -52,15 +98,21 @@ def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: i
     with the same ``fingerprint`` continues from there and ends with the same weights as an
     uninterrupted run. ``quick_fid(model) -> float`` is recorded per epoch when given.
     """
+    resume_path = Path(resume_path)
+    with resume_lock(resume_path, model.name):
+        return _train(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed, device=device,
+                      resume_path=resume_path, fingerprint=fingerprint, quick_fid=quick_fid)
+
+
+def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, fingerprint, quick_fid):
     torch.manual_seed(seed)
     model.to(device)
     optimizers = model.configure_optimizers()
     shuffle = torch.Generator().manual_seed(seed)
     result = TrainResult()
 
-    resume_path = Path(resume_path)
-    if resume_path.exists():
-        state = load_torch(resume_path, device)
+    state = _resume_state(resume_path, device, model.name)
+    if state is not None:
         if state.get("fingerprint") == fingerprint:
             model.load_state_dict(state["model"])
             for name, opt in optimizers.items():
@@ -70,7 +122,7 @@ def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: i
             result.resumed_from_epoch = len(result.history)
             print(f"{model.name}: resuming after epoch {result.resumed_from_epoch} from {resume_path}")
         else:
-            print(f"{model.name}: ignoring {resume_path} (made with other params or code)")
+            print(f"{model.name}: ignoring {resume_path} (made with other params, inputs or code)")
 
     if device.type == "cuda":  # MNIST fits on any GPU: no per-batch host-to-device copies
         x, y = x.to(device), y.to(device)
@@ -83,13 +135,16 @@ def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: i
         bar = tqdm(range(steps), desc=f"{model.name} epoch {epoch + 1}/{epochs}", leave=False)
         for i in bar:
             idx = order[i * batch_size:(i + 1) * batch_size].to(x.device)
-            logs = model.training_step(x[idx].to(device), y[idx].to(device), optimizers)
+            try:
+                logs = model.training_step(x[idx].to(device), y[idx].to(device), optimizers)
+            except RuntimeError:  # e.g. BCE refusing NaN outputs of NaN weights
+                if all(torch.isfinite(p).all() for p in model.parameters()):
+                    raise
+                raise _diverged(model.name, "the weights became NaN or infinite", epoch + 1, i + 1) from None
             for key, tensor in logs.items():
                 value = float(tensor)
-                if not math.isfinite(value):
-                    raise DivergenceError(
-                        f"{model.name}: {key} became {value} at epoch {epoch + 1} (step {i + 1}); "
-                        "training diverged, try a lower learning rate")
+                if not math.isfinite(value) or abs(value) > DIVERGED:
+                    raise _diverged(model.name, f"{key} became {value:g}", epoch + 1, i + 1)
                 totals[key] = totals.get(key, 0.0) + value
             if i % 20 == 0:
                 bar.set_postfix({k: f"{float(v):.3f}" for k, v in logs.items()})

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genbench.errors import ConfigError
+from genbench.errors import ConfigError, DataError
 
 
 def seed_everything(seed: int) -> None:
@@ -57,16 +57,27 @@ def device_name(device: torch.device) -> str:
     return f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
 
 
+TEMP_SUFFIX = ".partial"  # files being written; one left by a kill is ignored by git and DVC
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, then rename: a kill never leaves half a file."""
+    """Write to a temp file in the same folder, then rename: a kill never leaves half a file.
+    The file gets the usual permissions (0666 less the umask), not the temp file's 0600."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -87,8 +98,23 @@ def load_torch(path: str | Path, device: torch.device | str = "cpu"):
     return torch.load(path, map_location=device, weights_only=True)
 
 
+def _first_non_finite(obj, where: str = "") -> str | None:
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return f"{where or 'value'} is {obj}"
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else []
+    for key, value in items:
+        found = _first_non_finite(value, f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
+
+
 def write_json(path: str | Path, obj) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False) + "\n").encode())
+    """JSON, atomically; a NaN or infinity (which strict JSON readers reject) is an error."""
+    problem = _first_non_finite(obj)
+    if problem:
+        raise DataError(f"{path}: {problem}, not a number JSON can hold")
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=False, allow_nan=False) + "\n").encode())
 
 
 def read_json(path: str | Path):
