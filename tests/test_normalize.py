@@ -23,7 +23,7 @@ def history(fids, losses=None):
             for i, (f, l) in enumerate(zip(fids, losses))]
 
 
-TRAIN = {"train_seconds": 600.0, "parameters": 10}
+TRAIN = {"epochs": 6, "train_seconds": 600.0, "parameters": 10}
 SAMPLE = {"seconds_per_1000": 1.0}
 
 

@@ -62,7 +62,9 @@ def normalize_model(scores: dict, history: list[dict], train: dict, sample: dict
         "fid_worsened_epochs": stats["fid_worsened_epochs"],
         "loss_variance": stats["loss_variance"],
         "sample_seconds_per_1000": sample["seconds_per_1000"],
+        "epochs": train["epochs"],
         "train_seconds": train["train_seconds"],
+        "train_seconds_per_epoch": train["train_seconds"] / train["epochs"],
         "parameters": train["parameters"],
     }
 

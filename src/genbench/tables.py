@@ -17,7 +17,8 @@ from genbench.utils import read_csv
 # the scorecard's metrics, then the measured times and the normalized scores.
 COLUMNS = [(m.key, f"{m.label} {'↑' if m.higher_is_better else '↓'}", m.digits, f"{m.key}_real")
            for m in METRICS] + [
-    ("sample_seconds_per_1000", "s / 1k samples ↓", 3, None), ("train_seconds", "train s ↓", 0, None),
+    ("sample_seconds_per_1000", "s / 1k samples ↓", 3, None), ("epochs", "epochs", 0, None),
+    ("train_seconds_per_epoch", "s / epoch ↓", 1, None), ("train_seconds", "train s ↓", 0, None),
     ("quality", "quality", 2, None), ("stability", "stability", 2, None),
     ("controllability", "control", 2, None), ("efficiency", "efficiency", 2, None),
     ("overall_distance", "distance score", 2, None)]

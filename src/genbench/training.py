@@ -131,7 +131,8 @@ def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, finger
         model.train()
         start = time.perf_counter()
         order = torch.randperm(len(x), generator=shuffle)
-        totals: dict[str, float] = {}
+        totals: dict[str, float] = {}  # per logged key: its sum and the steps that logged it
+        counts: dict[str, int] = {}
         bar = tqdm(range(steps), desc=f"{model.name} epoch {epoch + 1}/{epochs}", leave=False)
         for i in bar:
             idx = order[i * batch_size:(i + 1) * batch_size].to(x.device)
@@ -146,11 +147,12 @@ def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, finger
                 if not math.isfinite(value) or abs(value) > DIVERGED:
                     raise _diverged(model.name, f"{key} became {value:g}", epoch + 1, i + 1)
                 totals[key] = totals.get(key, 0.0) + value
+                counts[key] = counts.get(key, 0) + 1
             if i % 20 == 0:
                 bar.set_postfix({k: f"{float(v):.3f}" for k, v in logs.items()})
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        row = {"epoch": epoch + 1, **{k: v / steps for k, v in totals.items()},
+        row = {"epoch": epoch + 1, **{k: v / counts[k] for k, v in totals.items()},
                "seconds": time.perf_counter() - start}
         if quick_fid is not None:
             model.eval()
