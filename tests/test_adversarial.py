@@ -132,9 +132,12 @@ def test_wgan_gp_steps_g_every_d_steps_and_logs_its_loss_columns(tmp_path):
 
 def test_training_history_averages_each_loss_over_the_steps_that_logged_it(tmp_path):
     model = make("wgan_gp", width=4)
-    logged = []
-    step = model.training_step
-    model.training_step = lambda *a: logged.append(step(*a)) or logged[-1]
+    logged, step = [], model.training_step
+
+    def recording_step(*args):  # the logs of every step, as the training loop receives them
+        logged.append(step(*args))
+        return logged[-1]
+    model.training_step = recording_step
     x, y = batch(80)
     result = training.train(model, x, y, epochs=1, batch_size=8, seed=0, device=torch.device("cpu"),
                             resume_path=tmp_path / "state.pt", fingerprint="f")
