@@ -61,7 +61,8 @@ for stage in train@ddpm sample@ddpm grids@ddpm score@ddpm sweep@ddpm; do
   echo "stage ${stage}: $((SECONDS - start)) s" | tee -a "$OUT/log.txt"
 done
 cp metrics/train/ddpm.json "$OUT/train.json"
-cp metrics/sample/ddpm.json "$OUT/sample.json"
+cp metrics/timings/train/ddpm.json "$OUT/train_timings.json"
+cp metrics/timings/sample/ddpm.json "$OUT/sample.json"
 cp metrics/scores/ddpm.json "$OUT/scores.json"
 cp metrics/sweep/ddpm.json "$OUT/sweep.json"
 cp -r plots/sweep/ddpm "$OUT/sweep"

@@ -7,20 +7,19 @@ from genbench.data import load_split
 from genbench.evaluator import load_evaluator
 from genbench.reference import compute_reference
 from genbench.scorecard import RealTrain, reference_values, yardstick
-from genbench.utils import pick_device, seed_everything, write_json
+from genbench.utils import seed_everything, write_json
 
 
 def main():
     args = cli.arguments(__doc__, "--mnist", "--evaluator", "--reference", "--metrics")
     params = load_params()
-    seed_everything(params.seed)
-    device = pick_device(params.device)
+    seed_everything(params.evaluator.seed)
     x, y = load_split(args.mnist, train=True)
     xt, yt = load_split(args.mnist, train=False)
-    reference = compute_reference(load_evaluator(args.evaluator, device), x, xt, yt,
-                                  num_real=params.score.num_real, seed=params.seed, device=device)
+    reference = compute_reference(load_evaluator(args.evaluator), x, xt, yt,
+                                  num_real=params.score.num_real, seed=params.evaluator.seed)
     reference.save(args.reference)
-    values = reference_values(yardstick(params, reference, xt, yt, device),
+    values = reference_values(yardstick(params, reference, xt, yt),
                               RealTrain(x, y, num_samples=params.sample.num_samples))
     write_json(args.metrics, values)
     print("real-data reference:", values)

@@ -1,5 +1,5 @@
 """Stage sample@MODEL: a fixed-seed sample set (uint8 images, requested digits, a latent
-interpolation where the model has a latent code) and its sampling time."""
+interpolation where the model has a latent code) and, apart, its sampling time."""
 
 import dataclasses
 
@@ -11,7 +11,7 @@ from genbench.utils import device_name, pick_device, seed_everything, write_json
 
 
 def main():
-    args = cli.arguments(__doc__, "model", "--checkpoint", "--samples", "--metrics")
+    args = cli.arguments(__doc__, "model", "--checkpoint", "--samples", "--timings")
     params = load_params()
     settings = dataclasses.asdict(model_spec(params, args.model).sampling)
     seed_everything(params.seed)
@@ -22,7 +22,7 @@ def main():
     images, labels, seconds = generate(model, n, params.seed, batch, progress=True, **settings)
     save_samples(args.samples, images, labels, model.conditional,
                  interpolation_strip(model, rows=4, steps=10, seed=params.seed))
-    write_json(args.metrics, {"num_samples": n, "seconds": seconds, "seconds_per_1000": seconds / n * 1000,
+    write_json(args.timings, {"num_samples": n, "seconds": seconds, "seconds_per_1000": seconds / n * 1000,
                               "device": device_name(device), "settings": settings})
     print(f"{args.model}: {n} samples in {seconds:.2f} s ({seconds / n * 1000:.3f} s per 1,000)")
 

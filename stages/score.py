@@ -6,19 +6,18 @@ from genbench.data import load_split
 from genbench.evaluator import load_evaluator
 from genbench.reference import Reference
 from genbench.sampling import load_samples
-from genbench.utils import pick_device, seed_everything, write_json
+from genbench.utils import seed_everything, write_json
 
 
 def main():
     args = cli.arguments(__doc__, "model", "--mnist", "--evaluator", "--reference", "--samples", "--scores")
     params = load_params()
     cli.check_model(params, args.model)
-    seed_everything(params.seed)
-    device = pick_device(params.device)
+    seed_everything(params.evaluator.seed)
     samples = load_samples(args.samples)
     xt, yt = load_split(args.mnist, train=False)
-    yardstick = scorecard.yardstick(params, Reference.load(args.reference), xt, yt, device)
-    scores = scorecard.score(load_evaluator(args.evaluator, device), samples["images"], samples["labels"],
+    yardstick = scorecard.yardstick(params, Reference.load(args.reference), xt, yt)
+    scores = scorecard.score(load_evaluator(args.evaluator), samples["images"], samples["labels"],
                              yardstick)
     write_json(args.scores, scores)
     print(f"{args.model}:", {k: v for k, v in scores.items() if not isinstance(v, list)})

@@ -1,4 +1,5 @@
-"""Stage train@MODEL: train one model; write its checkpoint, per-epoch history and training figures."""
+"""Stage train@MODEL: train one model; write its checkpoint, per-epoch history, what was trained
+(epochs, the checkpoint's epoch, parameters) and, apart, how long it took."""
 
 import dataclasses
 
@@ -14,7 +15,7 @@ from genbench.utils import pick_device, seed_everything, write_csv, write_json
 
 def main():
     args = cli.arguments(__doc__, "model", "--mnist", "--evaluator", "--reference",
-                         "--checkpoint", "--history", "--metrics", "--resume")
+                         "--checkpoint", "--history", "--metrics", "--timings", "--resume")
     params = load_params()
     spec = model_spec(params, args.model)
     epochs = params.model_epochs(spec.config)
@@ -22,17 +23,19 @@ def main():
     device = pick_device(params.device)
     x, y = load_split(args.mnist, train=True, subset=params.data.train_subset)
     model = spec.cls(spec.config)
-    quick_fid = QuickFID(load_evaluator(args.evaluator, device), Reference.load(args.reference),
+    quick_fid = QuickFID(load_evaluator(args.evaluator), Reference.load(args.reference),
                          params.score.quick_fid_samples, params.seed)
     fingerprint = training.fingerprint(
         args.model, dataclasses.asdict(spec.config), params.seed, params.batch_size, epochs, len(x),
-        params.score.quick_fid_samples, str(device), files=[args.evaluator, args.reference])
+        params.score.quick_fid_samples, params.checkpoint, str(device),
+        files=[args.evaluator, args.reference])
     result = training.train(model, x, y, epochs=epochs, batch_size=params.batch_size, seed=params.seed,
                             device=device, resume_path=args.resume, fingerprint=fingerprint,
-                            quick_fid=quick_fid)
+                            quick_fid=quick_fid, checkpoint=params.checkpoint)
     save_checkpoint(model, args.checkpoint)
     write_csv(args.history, result.history)
-    write_json(args.metrics, training.run_summary(result, model, epochs, len(x), device))
+    write_json(args.metrics, training.run_summary(result, model, epochs))
+    write_json(args.timings, training.run_timings(result, epochs, len(x), device))
     args.resume.unlink(missing_ok=True)
 
 

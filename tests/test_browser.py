@@ -17,7 +17,7 @@ from PIL import Image
 from conftest import PARAMS
 from genbench.app import Catalog, ServedModel, create_app
 from genbench.data import load_split
-from genbench.evaluator import Evaluator, embed, train_classifier
+from genbench.evaluator import embed, train_classifier
 from genbench.models.base import NoSettings
 from genbench.ondemand import grid_size
 
@@ -56,9 +56,7 @@ def server(mnist_raw_dir):
 
     x, y = load_split(mnist_raw_dir, train=True, subset=10_000)
     xt, yt = load_split(mnist_raw_dir, train=False)
-    evaluator = train_classifier(Evaluator(PARAMS.evaluator.width), x, y, epochs=2, lr=PARAMS.evaluator.lr,
-                                 batch_size=PARAMS.batch_size, seed=0, device=torch.device("cpu"),
-                                 precision="float32")
+    evaluator = train_classifier(x, y, PARAMS.evaluator)
     real = ServedModel("real", lambda: RealDigits(xt, yt), True, {}, {"fid": 0.0, "label_accuracy": 1.0,
                                                                        "sample_seconds_per_1000": 0.0})
     httpd = waitress.create_server(create_app(Catalog([real])), host="127.0.0.1", port=0)
@@ -96,6 +94,6 @@ def test_generate_in_the_browser_draws_the_requested_digit(server):
     pixels = torch.from_numpy(np.asarray(grid.convert("L"), dtype=np.float32)) / 255
     tiles = torch.stack([pixels[2 + 30 * r:30 + 30 * r, 2 + 30 * c:30 + 30 * c]
                          for r in range(2) for c in range(10)]).unsqueeze(1)
-    _, probs = embed(evaluator, tiles, torch.device("cpu"))
+    _, probs = embed(evaluator, tiles)
     read_as_7 = (probs.argmax(1) == 7).float().mean().item()
     assert read_as_7 >= 0.8, f"the evaluator reads 7 in {read_as_7:.0%} of the grid"

@@ -9,7 +9,7 @@ from conftest import PARAMS
 from genbench.data import load_split
 from genbench.metrics.cas import classification_accuracy_score
 
-RECIPE = dataclasses.replace(PARAMS.evaluator, width=16)  # params' recipe, a smaller network
+RECIPE = dataclasses.replace(PARAMS.evaluator, width=16, batch_size=64)  # params' recipe, a smaller network
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +19,7 @@ def mnist(mnist_raw_dir):
 
 
 def cas(images, labels, xt, yt):
-    return classification_accuracy_score(images, labels, xt, yt, recipe=RECIPE, batch_size=64,
-                                         seed=0, device=torch.device("cpu"))
+    return classification_accuracy_score(images, labels, xt, yt, RECIPE)
 
 
 def test_cas_of_real_labelled_images_is_close_to_cas_real(mnist):

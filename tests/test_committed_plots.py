@@ -4,7 +4,9 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from genbench.validate import COPIED, validate
 
@@ -40,6 +42,18 @@ def test_a_missing_or_broken_figure_is_caught(copy_of_results):
     problems = validate(copy_of_results)
     assert "plots/figures/radar.png: missing" in problems
     assert "plots/figures/heatmap.png: not a valid image" in problems
+
+
+def test_a_figure_drawn_from_other_numbers_is_caught(copy_of_results):
+    """A 20 x 20 patch of changed pixels (a bar a little longer, one number in a table) fails;
+    the committed figures themselves pass, pixel for pixel (the first test)."""
+    path = copy_of_results / "plots" / "figures" / "metrics.png"
+    image = Image.open(path).convert("RGBA")
+    pixels = np.asarray(image).copy()
+    pixels[100:120, 200:220, :3] = 255 - pixels[100:120, 200:220, :3]
+    Image.fromarray(pixels).save(path)
+    problems = validate(copy_of_results)
+    assert any(p.startswith("plots/figures/metrics.png: ") and "pixels differ" in p for p in problems), problems
 
 
 def test_a_figure_no_stage_draws_any_more_is_caught(copy_of_results):

@@ -1,5 +1,5 @@
-"""FID, Inception Score, label accuracy, class distribution, precision and recall on cases
-with known answers."""
+"""FID, KID, Inception Score, label accuracy, class distribution, precision and recall on
+cases with known answers."""
 
 import numpy as np
 import pytest
@@ -8,6 +8,7 @@ from scipy import linalg
 from genbench.metrics.classes import class_distribution, label_accuracy
 from genbench.metrics.fid import fid, frechet_distance
 from genbench.metrics.inception import inception_score
+from genbench.metrics.kid import kid, mmd2_unbiased
 from genbench.metrics.precision_recall import precision, recall
 
 
@@ -69,12 +70,12 @@ def test_label_accuracy_and_per_digit():
     predicted[:5] = 1  # half of the zeros misread as ones
     acc, per_digit = label_accuracy(np.eye(10)[predicted], requested)
     assert acc == pytest.approx(0.95)
-    assert per_digit[0] == pytest.approx(0.5) and per_digit[1:] == [1.0] * 9
+    assert per_digit == {"0": pytest.approx(0.5), **{str(d): 1.0 for d in range(1, 10)}}
 
 
 def test_class_distribution_entropy():
     share, entropy = class_distribution(np.eye(10)[np.full(50, 4)])
-    assert share[4] == 1.0 and entropy == pytest.approx(0.0)
+    assert share["4"] == 1.0 and sum(share.values()) == 1.0 and entropy == pytest.approx(0.0)
     _, entropy = class_distribution(np.eye(10)[np.arange(100) % 10])
     assert entropy == pytest.approx(1.0)
 
@@ -99,3 +100,33 @@ def test_precision_recall_separates_quality_from_coverage():
     precision, recall = precision_recall(real, fake, k=3)
     assert precision > 0.9
     assert 0.35 < recall < 0.65
+
+
+def test_mmd2_unbiased_matches_its_definition():
+    """Sum over i != j of k(x_i, x_j) / m(m-1), the same for y, minus twice the mean k(x_i, y_j)."""
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(7, 3)) + 0.5
+    k = lambda a, b: (a @ b / 3 + 1) ** 3
+    within_x = sum(k(x[i], x[j]) for i in range(5) for j in range(5) if i != j) / (5 * 4)
+    within_y = sum(k(y[i], y[j]) for i in range(7) for j in range(7) if i != j) / (7 * 6)
+    between = sum(k(a, b) for a in x for b in y) / (5 * 7)
+    assert mmd2_unbiased(x, y) == pytest.approx(within_x + within_y - 2 * between, rel=1e-12)
+
+
+def test_kid_is_near_zero_for_one_distribution_and_grows_with_a_shift():
+    rng = np.random.default_rng(7)
+    real = rng.normal(size=(3000, 16))
+    same, _ = kid(real, rng.normal(size=(3000, 16)), subsets=20, subset_size=500)
+    near, _ = kid(real, rng.normal(size=(3000, 16)) + 0.2, subsets=20, subset_size=500)
+    far, std = kid(real, rng.normal(size=(3000, 16)) + 1.0, subsets=20, subset_size=500)
+    assert abs(same) < 0.01 < near < far and std > 0
+
+
+def test_kid_uses_all_rows_of_a_small_set_and_is_deterministic():
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(size=(50, 4)), rng.normal(size=(2000, 4)) + 1.0
+    assert kid(a, b, subsets=5) == kid(a, b, subsets=5)
+    mean, std = kid(a, a, subsets=3)  # every subset is the whole of `a`, in some order
+    assert mean == pytest.approx(mmd2_unbiased(a, a), rel=1e-9) and std == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        kid(a[:1], b)

@@ -23,8 +23,9 @@ def history(fids, losses=None):
             for i, (f, l) in enumerate(zip(fids, losses))]
 
 
-TRAIN = {"epochs": 6, "train_seconds": 600.0, "parameters": 10}
-SAMPLE = {"seconds_per_1000": 1.0}
+TRAIN = {"epochs": 6, "checkpoint_epoch": 6, "parameters": 10}
+TRAIN_TIMINGS = {"train_seconds": 600.0, "train_seconds_per_epoch": 100.0}
+SAMPLE_TIMINGS = {"seconds_per_1000": 1.0}
 
 
 def fake_scores(fid=100.0, label_accuracy=None):
@@ -34,7 +35,7 @@ def fake_scores(fid=100.0, label_accuracy=None):
 
 
 def dims(scores, fids=(300, 200, 150, 150, 150, 150)):
-    return normalize_model(scores, history(list(fids)), TRAIN, SAMPLE, C)
+    return normalize_model(scores, history(list(fids)), TRAIN, TRAIN_TIMINGS, SAMPLE_TIMINGS, C)
 
 
 def test_log_scale_ends_and_middle():
@@ -73,7 +74,7 @@ def test_summary_row_puts_every_metric_beside_its_real_value():
 
 def _run_normalize(tmp_path, models):
     project = tmp_path / "_".join(models)
-    for sub in ("scores", "train", "sample", "history"):
+    for sub in ("scores", "train", "train_timings", "sample_timings", "history"):
         (project / sub).mkdir(parents=True)
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["models"] = {m: params["models"][m] for m in models}
@@ -84,13 +85,16 @@ def _run_normalize(tmp_path, models):
         scores = fake_scores(fid=50.0 * (i + 1), label_accuracy=0.9 if m == "cgan" else None)
         (project / "scores" / f"{m}.json").write_text(json.dumps(scores))
         (project / "train" / f"{m}.json").write_text(json.dumps(TRAIN))
-        (project / "sample" / f"{m}.json").write_text(json.dumps(SAMPLE))
+        (project / "train_timings" / f"{m}.json").write_text(json.dumps(TRAIN_TIMINGS))
+        (project / "sample_timings" / f"{m}.json").write_text(json.dumps(SAMPLE_TIMINGS))
         (project / "history" / f"{m}.csv").write_text("epoch,loss,seconds,quick_fid\n1,1.0,1.0,100\n2,1.0,1.0,90\n")
     subprocess.run([sys.executable, str(ROOT / "stages" / "normalize.py"), "--scores", "scores",
-                    "--reference", "reference.json", "--train-metrics", "train", "--sample-metrics", "sample",
-                    "--history", "history", "--summary", "summary.json", "--table", "summary.csv"],
+                    "--reference", "reference.json", "--train-metrics", "train", "--train-timings", "train_timings",
+                    "--sample-timings", "sample_timings", "--history", "history", "--summary", "summary.json",
+                    "--timings", "timings.json", "--table", "summary.csv"],
                    cwd=project, check=True, capture_output=True)
-    return json.loads((project / "summary.json").read_text())
+    summary, timings = (json.loads((project / name).read_text()) for name in ("summary.json", "timings.json"))
+    return {m: {**summary[m], **timings[m]} for m in summary}
 
 
 def test_adding_or_removing_a_model_changes_nobody_elses_scores(tmp_path):

@@ -106,6 +106,7 @@ def test_repro_writes_every_output_with_sane_values(project):
     assert 0 <= reference["fid"] < reference["fid_uniform_noise"]
     assert 1.0 <= reference["inception_score"] <= 10.0
     summary = json.loads((project / "metrics/summary.json").read_text())
+    timings = json.loads((project / "metrics/timings/summary.json").read_text())
     for name in models_of(project):
         with np.load(project / f"data/samples/{name}.npz") as samples:
             assert samples["images"].dtype == np.uint8 and samples["images"].shape == (200, 28, 28)
@@ -113,15 +114,17 @@ def test_repro_writes_every_output_with_sane_values(project):
         scores = json.loads((project / f"metrics/scores/{name}.json").read_text())
         assert scores["fid"] > reference["fid"]
         assert 1.0 <= scores["inception_score"] <= 10.0
-        assert abs(sum(scores["class_distribution"]) - 1) < 1e-9
+        assert abs(sum(scores["class_distribution"].values()) - 1) < 1e-9
         assert 0 <= scores["precision"] <= 1 and 0 <= scores["recall"] <= 1
         assert (scores["cas"] is None) == (scores["label_accuracy"] is None) == (not scores["conditional"])
         for m in METRICS:
             assert m.key in scores, f"{name}: {m.key} missing"
         train = json.loads((project / f"metrics/train/{name}.json").read_text())
-        assert train["train_seconds"] > 0 and train["parameters"] > 0
-        for key in ("quality", "stability", "controllability", "efficiency", "overall_distance"):
+        assert train["parameters"] > 0 and train["epochs"] == train["checkpoint_epoch"] == 1
+        assert json.loads((project / f"metrics/timings/train/{name}.json").read_text())["train_seconds"] > 0
+        for key in ("quality", "stability", "controllability", "overall_distance"):
             assert 0.0 <= summary[name][key] <= 1.0
+        assert 0.0 <= timings[name]["efficiency"] <= 1.0 and "efficiency" not in summary[name]
         history = (project / f"plots/history/{name}.csv").read_text().splitlines()
         assert history[0].startswith("epoch,") and "quick_fid" in history[0] and len(history) == 2
         assert Image.open(project / f"plots/samples/{name}/grid.png").size == (8 * 30 + 2,) * 2
@@ -144,14 +147,33 @@ def test_second_repro_runs_nothing(project):
 def test_editing_one_models_module_reruns_that_model_only(project):
     """A comment in vae.py: DVC sees the VAE's train and sample stages changed, nothing else;
     re-training is deterministic, so the samples and the scores stay cached and only the
-    timings move, which re-run the aggregates, not the scoring."""
+    timings move, which re-run the aggregates, not the scoring. `dvc metrics diff` against
+    the committed run shows timings only: no quality number moved."""
     project, env, _ = project
+    sh(project, "git", "add", "-A", env=env)
+    sh(project, "git", "commit", "-qm", "the first run", env=env)
     module = project / "src/genbench/models/vae.py"
     module.write_text(module.read_text() + "# a comment\n")
     assert changed(project, env) == {"train@vae", "sample@vae"}
     log = sh(project, "dvc", "repro", env=env)
     assert ran(log) == {"train@vae", "sample@vae", "normalize", "plot"}
     assert changed(project, env) == set()
+    diff = json.loads(sh(project, "dvc", "metrics", "diff", "--json", env=env).strip().splitlines()[-1])
+    assert diff and all(path.startswith("metrics/timings/") for path in diff), sorted(diff)
+
+
+def test_the_yardstick_ignores_the_models_seed_batch_size_and_device(project):
+    """The evaluator and the reference have their own seed and run on the CPU: another
+    `seed`, `batch_size` or `device` re-trains the models but keeps the yardstick cached."""
+    project, env, _ = project
+    before = (project / "params.yaml").read_text()
+    try:
+        set_params(project, seed=7, batch_size=64, device="auto")
+        stale = changed(project, env)
+        assert {f"train@{m}" for m in models_of(project)} <= stale
+        assert not stale & {"evaluator", "reference"} and not any(s.startswith("score@") for s in stale)
+    finally:
+        (project / "params.yaml").write_text(before)
 
 
 def test_changing_a_sampler_setting_resamples_without_training(project):
@@ -202,12 +224,11 @@ class RealDigits(GenerativeModel):
 @pytest.mark.parametrize("ignore_labels, expected", [(False, "evaluator"), (True, 0.1)])
 def test_label_accuracy_of_real_digits_and_of_random_labels(project, ignore_labels, expected):
     project, _, _ = project
-    evaluator = load_evaluator(project / "data/evaluator/evaluator.pt", "cpu")
+    evaluator = load_evaluator(project / "data/evaluator/evaluator.pt")
     reference = Reference.load(project / "data/reference/features.pt")
     x, y = load_split(project / "data/mnist/MNIST/raw", train=False)
     images, labels, _ = generate(RealDigits(x, y, ignore_labels), 2000, seed=0, batch_size=500)
-    yardstick = Yardstick(reference, x, y, num_real=300, is_splits=2, cas=False, cas_recipe=None,
-                          batch_size=128, seed=0, device=torch.device("cpu"))
+    yardstick = Yardstick(reference, x, y, num_real=300, is_splits=2, cas=False, recipe=None)
     scores = score(evaluator, images, labels, yardstick)
     if expected == "evaluator":
         expected = json.loads((project / "metrics/evaluator.json").read_text())["test_accuracy"]

@@ -1,11 +1,12 @@
 """The shared training loop: determinism, resume after an interruption, the NaN guard."""
 
+import dataclasses
 from dataclasses import dataclass
 
 import pytest
 import torch
 
-from conftest import model_spec
+from conftest import PARAMS, model_spec
 from genbench import training
 from genbench.errors import DivergenceError, LockedError
 from genbench.models import save_checkpoint
@@ -25,12 +26,13 @@ def tiny_vae():
     return spec.cls(spec.config)
 
 
-def run(tmp_path, epochs=2, quick_fid=None, resume_name="state.pt"):
+def run(tmp_path, epochs=2, quick_fid=None, resume_name="state.pt", checkpoint="last"):
     seed_everything(0)
     model = tiny_vae()
     x, y = tiny_data()
     result = training.train(model, x, y, epochs=epochs, batch_size=32, seed=0, device=CPU,
-                            resume_path=tmp_path / resume_name, fingerprint="f", quick_fid=quick_fid)
+                            resume_path=tmp_path / resume_name, fingerprint="f", quick_fid=quick_fid,
+                            checkpoint=checkpoint)
     return model, result
 
 
@@ -67,6 +69,54 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
     assert [row["epoch"] for row in result.history] == [1, 2, 3]
     assert_same_weights(full, resumed)
     assert result.history[-1]["loss"] == pytest.approx(full_result.history[-1]["loss"], rel=0, abs=0)
+
+
+def scripted_fid(values):
+    """A quick FID that returns ``values`` in turn, and the weights it saw at each call."""
+    seen = []
+
+    def quick_fid(model):
+        seen.append({k: v.clone() for k, v in model.state_dict().items()})
+        return values[len(seen) - 1]
+    return quick_fid, seen
+
+
+def test_checkpoint_best_keeps_the_epoch_with_the_lowest_quick_fid(tmp_path):
+    quick_fid, seen = scripted_fid([5.0, 2.0, 3.0])
+    model, result = run(tmp_path / "best", epochs=3, quick_fid=quick_fid, checkpoint="best")
+    assert result.checkpoint_epoch == 2
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, seen[1][key]), key
+    assert not torch.equal(model.state_dict()["decoder.0.weight"], seen[2]["decoder.0.weight"])
+
+    last, result = run(tmp_path / "last", epochs=3, quick_fid=scripted_fid([5.0, 2.0, 3.0])[0])
+    assert result.checkpoint_epoch == 3
+    assert torch.equal(last.state_dict()["decoder.0.weight"], seen[2]["decoder.0.weight"])
+
+
+def test_checkpoint_best_survives_a_resume(tmp_path):
+    """The best epoch's weights are part of the resume state: an interruption after the best
+    epoch still ends with them."""
+    values = [5.0, 2.0, 3.0]
+    full, _ = run(tmp_path / "full", epochs=3, quick_fid=scripted_fid(values)[0], checkpoint="best")
+
+    def interrupt_in_epoch_3(model):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return values[len(calls) - 1]
+
+    calls = []
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "cut", epochs=3, quick_fid=interrupt_in_epoch_3, checkpoint="best")
+    resumed, result = run(tmp_path / "cut", epochs=3, quick_fid=lambda m: values[2], checkpoint="best")
+    assert result.resumed_from_epoch == 2 and result.checkpoint_epoch == 2
+    assert_same_weights(full, resumed)
+
+
+def test_checkpoint_best_needs_the_quick_fid(tmp_path):
+    with pytest.raises(ValueError, match="needs the per-epoch quick FID"):
+        run(tmp_path, epochs=1, checkpoint="best")
 
 
 def test_resume_state_from_other_params_is_ignored(tmp_path):
@@ -182,9 +232,9 @@ def test_a_second_writer_of_the_same_resume_state_is_refused(tmp_path):
 
 def test_evaluator_training_stops_when_its_loss_explodes(mnist_raw_dir):
     from genbench.data import load_split
-    from genbench.evaluator import Evaluator, train_classifier
+    from genbench.evaluator import train_classifier
 
     x, y = load_split(mnist_raw_dir, train=True, subset=512)
+    recipe = dataclasses.replace(PARAMS.evaluator, width=8, epochs=1, lr=1000.0)
     with pytest.raises(DivergenceError, match=r"evaluator: loss became .* training diverged"):
-        train_classifier(Evaluator(8), x, y, epochs=1, lr=1000.0, batch_size=128, seed=0, device=CPU,
-                         precision="float32")
+        train_classifier(x, y, recipe)

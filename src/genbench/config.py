@@ -130,10 +130,14 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class EvaluatorConfig:
+    """The yardstick's recipe (and CAS's): its own seed and batch size, always on the CPU,
+    so the models' seed, batch size and device never move it."""
+    seed: int = param(ge=0, le=2**32 - 1)
+    batch_size: int = param(ge=1)
     epochs: int = param(ge=1)
     lr: float = param(gt=0)
     width: int = param(ge=1)
-    precision: str = param(choices=("auto", "float32", "bfloat16"))  # of training; features are float32
+    precision: str = param(choices=("float32", "bfloat16"))  # of training; features are float32
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,7 @@ class Params:
     seed: int = param(ge=0, le=2**32 - 1)  # torch and numpy seeds are 32-bit
     batch_size: int = param(ge=1)
     epochs: int = param(ge=1)
+    checkpoint: str = param(choices=("last", "best"))  # the weights kept: last epoch or lowest quick FID
     device: str = param(choices=("cpu", "cuda", "auto"))
     data: DataConfig
     evaluator: EvaluatorConfig

@@ -13,9 +13,10 @@ from torch import nn
 from tqdm import tqdm
 
 from genbench.errors import DIVERGED, DivergenceError
-from genbench.utils import load_torch, save_torch, use_bfloat16
+from genbench.utils import load_torch, save_torch
 
 FEATURE_DIM = 128
+DEVICE = torch.device("cpu")  # the yardstick is trained and applied on the CPU on every machine
 
 
 class Evaluator(nn.Module):
@@ -43,27 +44,31 @@ class Evaluator(nn.Module):
         return self.head(self.features(x))
 
 
-def train_classifier(model: Evaluator, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
-                     lr: float, batch_size: int, seed: int, device: torch.device,
-                     precision: str, desc: str = "evaluator") -> Evaluator:
-    """Train with Adam and a one-cycle schedule; shuffling from a seeded generator;
-    ``precision`` as in params (``auto``: bfloat16 autocast where the device has it natively).
+def train_classifier(x: torch.Tensor, y: torch.Tensor, recipe, desc: str = "evaluator") -> Evaluator:
+    """A fresh Evaluator trained on the CPU with ``recipe`` (an ``EvaluatorConfig``: seed,
+    batch size, epochs, lr, width, precision): Adam with a one-cycle schedule; initial
+    weights, shuffling and dropout from ``recipe.seed`` alone, whatever the caller's state.
 
     Also the recipe of CAS, which trains the same architecture on generated samples.
     """
-    model.to(device).train()
-    gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    steps_per_epoch = (len(x) + batch_size - 1) // batch_size
-    bfloat16 = use_bfloat16(precision, device)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch)
-    for epoch in range(epochs):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(recipe.seed)
+        return _train_classifier(Evaluator(recipe.width), x, y, recipe, desc)
+
+
+def _train_classifier(model, x, y, recipe, desc):
+    model.to(DEVICE).train()
+    gen = torch.Generator().manual_seed(recipe.seed)
+    opt = torch.optim.Adam(model.parameters(), lr=recipe.lr)
+    steps_per_epoch = (len(x) + recipe.batch_size - 1) // recipe.batch_size
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.lr, total_steps=recipe.epochs * steps_per_epoch)
+    for epoch in range(recipe.epochs):
         order = torch.randperm(len(x), generator=gen)
-        bar = tqdm(range(steps_per_epoch), desc=f"{desc} epoch {epoch + 1}/{epochs}", leave=False)
+        bar = tqdm(range(steps_per_epoch), desc=f"{desc} epoch {epoch + 1}/{recipe.epochs}", leave=False)
         for i in bar:
-            idx = order[i * batch_size:(i + 1) * batch_size]
-            xb, yb = x[idx].to(device), y[idx].to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bfloat16):
+            idx = order[i * recipe.batch_size:(i + 1) * recipe.batch_size]
+            xb, yb = x[idx].to(DEVICE), y[idx].to(DEVICE)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=recipe.precision == "bfloat16"):
                 loss = F.cross_entropy(model(xb).float(), yb)
             if not torch.isfinite(loss) or loss.item() > DIVERGED:
                 raise DivergenceError(f"{desc}: loss became {loss.item():g} at epoch {epoch + 1} "
@@ -78,15 +83,15 @@ def train_classifier(model: Evaluator, x: torch.Tensor, y: torch.Tensor, *, epoc
 
 
 @torch.no_grad()
-def embed(model: Evaluator, x: torch.Tensor, device: torch.device,
-          batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return (features N x 128, softmax probabilities N x 10) for images in [0, 1] (CPU)."""
+def embed(model: Evaluator, x: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (features N x 128, softmax probabilities N x 10) for images in [0, 1], computed
+    on the CPU in float32 wherever the images come from."""
     model.eval()
     feats, probs = [], []
     for i in range(0, len(x), batch_size):
-        f = model.features(x[i:i + batch_size].to(device))
-        feats.append(f.float().cpu())
-        probs.append(F.softmax(model.head(f), dim=1).float().cpu())
+        f = model.features(x[i:i + batch_size].to(DEVICE, torch.float32))
+        feats.append(f)
+        probs.append(F.softmax(model.head(f), dim=1))
     return torch.cat(feats), torch.cat(probs)
 
 
@@ -94,12 +99,12 @@ def save_evaluator(model: Evaluator, path) -> None:
     save_torch({"width": model.width, "state_dict": model.state_dict()}, path)
 
 
-def load_evaluator(path, device) -> Evaluator:
-    """The evaluator checkpoint written by the evaluator stage (weights only)."""
-    ckpt = load_torch(path, device)
+def load_evaluator(path) -> Evaluator:
+    """The evaluator checkpoint written by the evaluator stage (weights only), on the CPU."""
+    ckpt = load_torch(path, DEVICE)
     model = Evaluator(width=ckpt["width"])
     model.load_state_dict(ckpt["state_dict"])
-    return model.to(device).eval()
+    return model.eval()
 
 
 def accuracy(probs: torch.Tensor, labels: torch.Tensor) -> float:

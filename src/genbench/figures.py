@@ -178,9 +178,10 @@ def sample_comparison(grids: dict[str, Path], path):
 
 
 def sweep(model: str, series: dict[str, list[dict]], path):
-    """One row per series of a model's sweep: FID, label accuracy and sampling time against
-    the setting it varies (a categorical axis for text values)."""
-    keys = [("fid", "FID (lower is better)", False), ("label_accuracy", "label accuracy", False),
+    """One row per series of a model's sweep: KID (with its standard deviation over subsets),
+    label accuracy and sampling time against the setting it varies (a categorical axis for
+    text values)."""
+    keys = [("kid", "KID (lower is better)", False), ("label_accuracy", "label accuracy", False),
             ("seconds_per_1000", "seconds per 1,000 samples (log)", True)]
     fig, axes = plt.subplots(len(series), 3, figsize=(13, 3.4 * len(series)), squeeze=False)
     for row_axes, (setting, rows) in zip(axes, series.items()):
@@ -190,7 +191,8 @@ def sweep(model: str, series: dict[str, list[dict]], path):
             if all(v is None for v in values):
                 ax.axis("off")
                 continue
-            ax.plot(positions, values, marker="o", color="tab:blue")
+            errors = [r[f"{key}_std"] for r in rows] if f"{key}_std" in rows[0] else None
+            ax.errorbar(positions, values, yerr=errors, marker="o", color="tab:blue", capsize=3)
             ax.set_xticks(positions, [f"{r['value']:g}" if isinstance(r["value"], float) else str(r["value"])
                                       for r in rows])
             ax.set_xlabel(f"{setting} (n = {int(rows[0]['num_samples'])} samples)")

@@ -1,5 +1,7 @@
 """The per-epoch quick FID of training histories: a fixed-seed sample from the model, in the
-evaluator's features, against MNIST test. Only FID: a new metric never re-trains a model."""
+evaluator's features, against the reference's fixed subset of *training* images, so choosing
+a checkpoint by it (``checkpoint: best``) never looks at the test set. Only FID: a new metric
+never re-trains a model."""
 
 from __future__ import annotations
 
@@ -18,9 +20,9 @@ class QuickFID:
     def __init__(self, evaluator: Evaluator, reference: Reference, n: int, seed: int):
         self.evaluator, self.seed = evaluator, seed
         self.n = n - n % 10  # conditional models draw equal digits
-        self.mu, self.sigma = gaussian_stats(reference.test_features)
+        self.mu, self.sigma = gaussian_stats(reference.train_features)
 
     def __call__(self, model: GenerativeModel) -> float:
         images, _, _ = generate(model, self.n, self.seed, CHUNK)
-        feats, _ = embed(self.evaluator, images, model.device)
+        feats, _ = embed(self.evaluator, images)
         return frechet_distance(*gaussian_stats(feats), self.mu, self.sigma)

@@ -18,6 +18,10 @@ from genbench.metrics.stability import stability_stats
 from genbench.scorecard import METRICS
 
 DIMENSIONS = ["quality", "stability", "controllability", "efficiency"]
+# The summary keys that depend on measured times: written apart (metrics/timings/), so a
+# re-run with identical weights changes none of metrics/summary.json.
+TIMING_KEYS = ("efficiency", "overall_mean", "sample_seconds_per_1000", "train_seconds",
+               "train_seconds_per_epoch")
 
 
 def log_scale(value: float, best: float, worst: float) -> float:
@@ -38,18 +42,19 @@ def _feeding(dimension: str) -> str:
     return next(m.key for m in METRICS if m.dimension == dimension)
 
 
-def normalize_model(scores: dict, history: list[dict], train: dict, sample: dict,
-                    c: NormalizeConfig) -> dict:
+def normalize_model(scores: dict, history: list[dict], train: dict, train_timings: dict,
+                    sample_timings: dict, c: NormalizeConfig) -> dict:
     """The four dimensions, the two overall scores, and the raw numbers behind stability and
-    efficiency (``scores``: metrics/scores/MODEL.json; ``train``/``sample``: the stages' timings)."""
+    efficiency (``scores``: metrics/scores/MODEL.json; ``train``: metrics/train/MODEL.json;
+    ``train_timings``/``sample_timings``: the stages' files under metrics/timings/)."""
     stats = stability_stats(history, c.stability_worsen_fraction)
     quality = log_scale(scores[_feeding("quality")], c.fid_best, c.fid_worst)
     stability = stability_score(stats, c)
     acc = scores[_feeding("controllability")]
     controllability = 0.0 if acc is None else float(min(max((acc - 0.1) / 0.9, 0.0), 1.0))
     efficiency = 0.5 * (
-        log_scale(sample["seconds_per_1000"], c.sample_seconds_best, c.sample_seconds_worst)
-        + log_scale(train["train_seconds"], c.train_seconds_best, c.train_seconds_worst))
+        log_scale(sample_timings["seconds_per_1000"], c.sample_seconds_best, c.sample_seconds_worst)
+        + log_scale(train_timings["train_seconds"], c.train_seconds_best, c.train_seconds_worst))
     q_s_c = np.array([quality, stability, controllability])
     return {
         "quality": quality,
@@ -61,12 +66,18 @@ def normalize_model(scores: dict, history: list[dict], train: dict, sample: dict
         "fid_spread": stats["fid_spread"],
         "fid_worsened_epochs": stats["fid_worsened_epochs"],
         "loss_variance": stats["loss_variance"],
-        "sample_seconds_per_1000": sample["seconds_per_1000"],
         "epochs": train["epochs"],
-        "train_seconds": train["train_seconds"],
-        "train_seconds_per_epoch": train["train_seconds"] / train["epochs"],
         "parameters": train["parameters"],
+        "sample_seconds_per_1000": sample_timings["seconds_per_1000"],
+        "train_seconds": train_timings["train_seconds"],
+        "train_seconds_per_epoch": train_timings["train_seconds_per_epoch"],
     }
+
+
+def split_timings(summary: dict) -> tuple[dict, dict]:
+    """A model's summary without, and with only, the keys that depend on measured times."""
+    return ({k: v for k, v in summary.items() if k not in TIMING_KEYS},
+            {k: v for k, v in summary.items() if k in TIMING_KEYS})
 
 
 def summary_row(name: str, scores: dict, reference: dict, summary: dict) -> dict:

@@ -12,8 +12,10 @@ from genbench.utils import load_torch, save_torch
 
 @dataclass
 class Reference:
-    """Evaluator features of real data: MNIST test (the target), a train subset (a second
-    sample of real data), and uniform-noise images (the no-model end of every scale)."""
+    """Evaluator features of real data: MNIST test (the target of every final score), a train
+    subset (a second sample of real data, and the target of the per-epoch quick FID, so
+    nothing is selected on the test set), and uniform-noise images (the no-model end of
+    every scale)."""
     test_features: torch.Tensor
     test_probs: torch.Tensor
     test_labels: torch.Tensor
@@ -29,12 +31,11 @@ class Reference:
 
 
 def compute_reference(evaluator: Evaluator, train_x: torch.Tensor, test_x: torch.Tensor,
-                      test_y: torch.Tensor, *, num_real: int, seed: int,
-                      device: torch.device) -> Reference:
+                      test_y: torch.Tensor, *, num_real: int, seed: int) -> Reference:
     """Features of MNIST test, of ``num_real`` training images and of as many uniform-noise
     images, the subsets drawn with ``seed``."""
     pick = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))[:num_real]
     noise = torch.rand(num_real, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
-    test_features, test_probs = embed(evaluator, test_x, device)
-    return Reference(test_features, test_probs, test_y, embed(evaluator, train_x[pick], device)[0],
-                     embed(evaluator, noise, device)[0])
+    test_features, test_probs = embed(evaluator, test_x)
+    return Reference(test_features, test_probs, test_y, embed(evaluator, train_x[pick])[0],
+                     embed(evaluator, noise)[0])

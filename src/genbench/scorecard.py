@@ -20,6 +20,7 @@ from genbench.metrics.cas import classification_accuracy_score
 from genbench.metrics.classes import class_distribution, label_accuracy
 from genbench.metrics.fid import fid
 from genbench.metrics.inception import inception_score
+from genbench.metrics.kid import SUBSET_SIZE, SUBSETS, kid
 from genbench.metrics.precision_recall import precision, recall
 from genbench.reference import Reference
 
@@ -48,19 +49,14 @@ class Yardstick:
     num_real: int  # MNIST test images FID and precision / recall compare against
     is_splits: int
     cas: bool  # train CAS classifiers (the slow metric) at all
-    cas_recipe: object  # EvaluatorConfig: the CAS classifier's architecture and recipe
-    batch_size: int
-    seed: int
-    device: torch.device
+    recipe: object  # EvaluatorConfig: the CAS classifier's architecture, recipe and seed
 
     @property
     def real_features(self) -> torch.Tensor:
         return self.reference.test_features[:self.num_real]
 
     def cas_accuracy(self, images: torch.Tensor, labels: torch.Tensor) -> float:
-        return classification_accuracy_score(
-            images, labels, self.test_images, self.test_labels, recipe=self.cas_recipe,
-            batch_size=self.batch_size, seed=self.seed, device=self.device)
+        return classification_accuracy_score(images, labels, self.test_images, self.test_labels, self.recipe)
 
 
 Values = dict  # metric key (and any detail keys) -> JSON value
@@ -100,6 +96,11 @@ def _fid_real(y, train):
             "fid_uniform_noise": fid(y.reference.noise_features, y.real_features)}
 
 
+def _kid(features, real_features):
+    mean, std = kid(features, real_features)
+    return {"kid": mean, "kid_std": std}
+
+
 def _inception(probs, splits):
     mean, std = inception_score(probs, splits)
     return {"inception_score": mean, "inception_score_std": std}
@@ -122,7 +123,7 @@ def _cas(s, y):
 def _cas_real(y, train):
     if not y.cas:
         return {"cas": None}
-    pick = torch.randperm(len(train.images), generator=torch.Generator().manual_seed(y.seed + 1))
+    pick = torch.randperm(len(train.images), generator=torch.Generator().manual_seed(y.recipe.seed + 1))
     pick = pick[:train.num_samples]
     return {"cas": y.cas_accuracy(train.images[pick], train.labels[pick])}
 
@@ -140,6 +141,11 @@ METRICS = [
            "Frechet distance of evaluator features, the samples vs `score.num_real` MNIST test images",
            _fid, _fid_real, "`score.num_real` training images vs test; `fid_uniform_noise`: as many uniform-noise images vs test",
            dimension="quality"),
+    Metric("kid", "KID", False, 3,
+           f"Kernel Inception Distance (Binkowski et al. 2018): unbiased MMD^2, cubic polynomial kernel on evaluator features, the samples vs MNIST test, mean (and `_std`) over {SUBSETS} subsets of {SUBSET_SIZE}",
+           lambda s, y: _kid(s.features, y.real_features),
+           lambda y, train: _kid(y.reference.train_features[:y.num_real], y.real_features),
+           "`score.num_real` training images vs test"),
     Metric("inception_score", "IS", True, 2,
            "exp E[KL(p(y given x) ‖ p(y))] of the evaluator's softmax, mean (and `_std`) over shuffled splits",
            lambda s, y: _inception(s.probs, y.is_splits),
@@ -181,7 +187,7 @@ def metric(key: str) -> Metric:
 def score(evaluator: Evaluator, images: torch.Tensor, labels: torch.Tensor, yardstick: Yardstick) -> dict:
     """Every metric of one model's samples: {key: value, detail keys...}; conditional-only
     metrics are None for unconditional models."""
-    features, probs = embed(evaluator, images, yardstick.device)
+    features, probs = embed(evaluator, images)
     samples = Samples(images, labels, features, probs)
     values = {"num_samples": len(images), "conditional": samples.conditional}
     for m in METRICS:
@@ -200,10 +206,7 @@ def reference_values(yardstick: Yardstick, train: RealTrain) -> dict:
     return values
 
 
-def yardstick(params, reference: Reference, test_images: torch.Tensor, test_labels: torch.Tensor,
-              device: torch.device) -> Yardstick:
+def yardstick(params, reference: Reference, test_images: torch.Tensor, test_labels: torch.Tensor) -> Yardstick:
     """The yardstick the params describe (section ``score``, the evaluator's recipe for CAS)."""
     return Yardstick(reference, test_images, test_labels, num_real=params.score.num_real,
-                     is_splits=params.score.is_splits, cas=params.score.cas,
-                     cas_recipe=params.evaluator, batch_size=params.batch_size, seed=params.seed,
-                     device=device)
+                     is_splits=params.score.is_splits, cas=params.score.cas, recipe=params.evaluator)

@@ -9,6 +9,7 @@ from genbench.config import SweepConfig
 from genbench.evaluator import Evaluator, embed
 from genbench.metrics.classes import label_accuracy
 from genbench.metrics.fid import fid
+from genbench.metrics.kid import kid
 from genbench.models.base import GenerativeModel
 from genbench.sampling import generate
 
@@ -19,9 +20,10 @@ def _label(setting: str, value) -> str:
 
 def run_sweep(model: GenerativeModel, defaults: dict, sweep: SweepConfig, evaluator: Evaluator,
               real_features: torch.Tensor, seed: int) -> dict[str, list[dict]]:
-    """Rows per series: seconds per 1,000 samples, FID against ``real_features`` and label
-    accuracy for each value, and both relative to the series' row at the default value
-    (FID depends on the sample size, so only rows of one series compare)."""
+    """Rows per series: seconds per 1,000 samples, KID and FID against ``real_features`` and
+    label accuracy for each value, and time and FID relative to the series' row at the
+    default value. KID is the unbiased measure at a sweep's 100-300 samples; FID is biased
+    upwards there (and more so for fewer samples), so its rows compare within a series only."""
     generate(model, sweep.batch_size, seed + 1, sweep.batch_size, **defaults)  # warm-up, not timed
     result = {}
     for series in sweep.series:
@@ -30,10 +32,12 @@ def run_sweep(model: GenerativeModel, defaults: dict, sweep: SweepConfig, evalua
             settings = {**defaults, series.setting: value}
             images, labels, seconds = generate(model, series.num_samples, seed, sweep.batch_size,
                                                progress=True, **settings)
-            feats, probs = embed(evaluator, images, model.device)
+            feats, probs = embed(evaluator, images)
             rows.append({"setting": series.setting, "value": value, "label": _label(series.setting, value),
                          "num_samples": series.num_samples,
-                         "seconds_per_1000": seconds / series.num_samples * 1000, "fid": fid(feats, real_features),
+                         "seconds_per_1000": seconds / series.num_samples * 1000,
+                         **dict(zip(("kid", "kid_std"), kid(feats, real_features))),
+                         "fid": fid(feats, real_features),
                          "label_accuracy": label_accuracy(probs, labels)[0] if model.conditional else None})
             print(rows[-1])
         default = next((r for r in rows if r["value"] == defaults[series.setting]), None)

@@ -28,6 +28,7 @@ from genbench.utils import count_parameters, device_name, load_torch, peak_memor
 class TrainResult:
     history: list[dict] = field(default_factory=list)
     resumed_from_epoch: int = 0
+    checkpoint_epoch: int = 0  # the epoch whose weights the model holds at the end
 
     @property
     def train_seconds(self) -> float:
@@ -91,25 +92,33 @@ def _diverged(name: str, what: str, epoch: int, step: int) -> DivergenceError:
 
 def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
           batch_size: int, seed: int, device: torch.device, resume_path: str | Path,
-          fingerprint: str, quick_fid=None) -> TrainResult:
+          fingerprint: str, quick_fid=None, checkpoint: str = "last") -> TrainResult:
     """Train ``model`` on images ``x`` (N x 1 x 28 x 28 in [0, 1]) and labels ``y``.
 
     After each epoch the whole training state is written to ``resume_path``; a later call
     with the same ``fingerprint`` continues from there and ends with the same weights as an
     uninterrupted run. ``quick_fid(model) -> float`` is recorded per epoch when given.
+    ``checkpoint``: the weights the model ends with, those of the ``last`` epoch or of the
+    epoch with the lowest quick FID (``best``, which needs ``quick_fid``).
     """
+    if checkpoint not in ("last", "best"):
+        raise ValueError(f"checkpoint: last or best, got {checkpoint!r}")
+    if checkpoint == "best" and quick_fid is None:
+        raise ValueError("checkpoint: best needs the per-epoch quick FID")
     resume_path = Path(resume_path)
     with resume_lock(resume_path, model.name):
         return _train(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed, device=device,
-                      resume_path=resume_path, fingerprint=fingerprint, quick_fid=quick_fid)
+                      resume_path=resume_path, fingerprint=fingerprint, quick_fid=quick_fid,
+                      keep_best=checkpoint == "best")
 
 
-def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, fingerprint, quick_fid):
+def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, fingerprint, quick_fid, keep_best):
     torch.manual_seed(seed)
     model.to(device)
     optimizers = model.configure_optimizers()
     shuffle = torch.Generator().manual_seed(seed)
     result = TrainResult()
+    best = None  # with keep_best: {"epoch", "quick_fid", "model": a copy of its weights}
 
     state = _resume_state(resume_path, device, model.name)
     if state is not None:
@@ -119,6 +128,7 @@ def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, finger
                 opt.load_state_dict(state["optimizers"][name])
             _set_rng_state(state["rng"], shuffle, device)
             result.history = list(state["history"])
+            best = state.get("best")
             result.resumed_from_epoch = len(result.history)
             print(f"{model.name}: resuming after epoch {result.resumed_from_epoch} from {resume_path}")
         else:
@@ -157,12 +167,20 @@ def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, finger
         if quick_fid is not None:
             model.eval()
             row["quick_fid"] = quick_fid(model)
+            if keep_best and (best is None or row["quick_fid"] < best["quick_fid"]):
+                best = {"epoch": epoch + 1, "quick_fid": row["quick_fid"],
+                        "model": {k: v.detach().clone() for k, v in model.state_dict().items()}}
         result.history.append(row)
         print(f"{model.name} epoch {epoch + 1}/{epochs}: "
               + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "epoch"))
         save_torch({"fingerprint": fingerprint, "model": model.state_dict(),
                     "optimizers": {n: o.state_dict() for n, o in optimizers.items()},
-                    "rng": _rng_state(shuffle, device), "history": result.history}, resume_path)
+                    "rng": _rng_state(shuffle, device), "history": result.history, "best": best},
+                   resume_path)
+    result.checkpoint_epoch = len(result.history)
+    if keep_best and best is not None:
+        model.load_state_dict(best["model"])
+        result.checkpoint_epoch = best["epoch"]
     model.eval()
     return result
 
@@ -181,14 +199,19 @@ def fingerprint(*parts, files=()) -> str:
     return digest.hexdigest()
 
 
-def run_summary(result: TrainResult, model: GenerativeModel, epochs: int, images: int,
-                device: torch.device) -> dict:
-    """The training figures of metrics/train/MODEL.json (times, size, memory, device)."""
+def run_summary(result: TrainResult, model: GenerativeModel, epochs: int) -> dict:
+    """What was trained (metrics/train/MODEL.json): the same for every run of the same params."""
+    return {"epochs": epochs, "checkpoint_epoch": result.checkpoint_epoch,
+            "parameters": count_parameters(model)}
+
+
+def run_timings(result: TrainResult, epochs: int, images: int, device: torch.device) -> dict:
+    """How the run went (metrics/timings/train/MODEL.json): times, memory, device, resumption,
+    kept apart so that `dvc metrics diff` of two runs of the same weights shows only these."""
     return {
-        "epochs": epochs,
         "train_seconds": result.train_seconds,
+        "train_seconds_per_epoch": result.train_seconds / epochs,
         "train_images_per_second": epochs * images / result.train_seconds,
-        "parameters": count_parameters(model),
         "peak_memory_mb": peak_memory_mb(device),
         "device": device_name(device),
         "resumed_from_epoch": result.resumed_from_epoch,

@@ -3,8 +3,10 @@
 Every stage of dvc.yaml whose inputs are all committed files (normalize and plot: the
 summaries and figures, from the committed metrics, histories, sweeps and grids) is run again
 in a temporary copy of the project, from its own command in dvc.yaml; each of its outputs
-must come out the same: data files byte for byte, figures as valid images of the same size
-(renderings differ by a pixel between font versions). Stages that need the DVC-cached data
+must come out the same: data files byte for byte, figures pixel by pixel (at most
+``PIXEL_TOLERANCE`` of a figure's pixels may differ by more than ``LEVEL_TOLERANCE`` grey
+levels: anti-aliasing noise, not a moved bar or a changed number; matplotlib is pinned, so
+renderings are stable). Stages that need the DVC-cached data
 or write DVC-cached outputs (download, training, sampling) are skipped: their committed
 outputs are checked as the inputs of these.
 CI runs this through the test suite; ``python -m genbench.validate`` runs it by hand.
@@ -19,10 +21,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import yaml
 from PIL import Image
 
 COPIED = ["dvc.yaml", "params.yaml", "stages", "metrics", "plots"]
+PIXEL_TOLERANCE = 1e-4  # share of a figure's pixels
+LEVEL_TOLERANCE = 8  # of 255, in any channel
 
 
 def _outs(stage: dict) -> dict[str, bool]:
@@ -49,14 +54,27 @@ def rerunnable_stages(root: Path) -> dict[str, dict]:
             and all(committed(d) for d in s.get("deps", []))}
 
 
-def _image_size(path: Path):
+def _pixels(path: Path) -> np.ndarray | None:
+    """The image's RGBA pixels (H x W x 4), or None for a file that is not a valid image."""
     try:
         with Image.open(path) as img:
             img.verify()
         with Image.open(path) as img:
-            return img.size
+            return np.asarray(img.convert("RGBA"), dtype=np.int16)
     except Exception:  # PIL raises many kinds for a broken file
         return None
+
+
+def _compare_images(committed: Path, fresh: Path, where: str) -> list[str]:
+    old, new = _pixels(committed), _pixels(fresh)
+    if old is None:
+        return [f"{where}: not a valid image"]
+    if old.shape != new.shape:
+        return [f"{where}: size {old.shape[1]} x {old.shape[0]}, expected {new.shape[1]} x {new.shape[0]}"]
+    differing = (np.abs(old - new).max(axis=2) > LEVEL_TOLERANCE).mean()
+    if differing > PIXEL_TOLERANCE:
+        return [f"{where}: {differing:.2%} of its pixels differ from what its stage draws from the committed inputs"]
+    return []
 
 
 def _compare(committed: Path, fresh: Path, where: str) -> list[str]:
@@ -69,11 +87,7 @@ def _compare(committed: Path, fresh: Path, where: str) -> list[str]:
     if not committed.is_file():
         return [f"{where}: missing"]
     if fresh.suffix == ".png":
-        size = _image_size(committed)
-        if size is None:
-            return [f"{where}: not a valid image"]
-        expected = _image_size(fresh)
-        return [] if size == expected else [f"{where}: size {size}, expected {expected}"]
+        return _compare_images(committed, fresh, where)
     if committed.read_bytes() != fresh.read_bytes():
         return [f"{where}: differs from what its stage produces from the committed inputs"]
     return []
