@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from genbench.seeds import fid_across_seeds
+from genbench.seeds import fid_across_seeds, interval
 
 
 def row(seed, fids, name="exp"):
@@ -26,3 +26,12 @@ def test_mean_and_std_over_distinct_seeds():
 def test_conflicting_values_for_one_seed_are_reported():
     with pytest.raises(ValueError, match="seed 1"):
         fid_across_seeds([row(1, {"vae": 10.0}), row(1, {"vae": 11.0})])
+
+
+def test_student_t_interval_of_three_seeds():
+    """t(0.975, 2 degrees of freedom) = 4.3027: the half-width is 4.3027 * std / sqrt(3)."""
+    result = interval([1.0, 2.0, 3.0])
+    assert result["n"] == 3 and result["mean"] == 2.0 and result["std"] == 1.0
+    assert result["ci_high"] - 2.0 == pytest.approx(4.302653 / math.sqrt(3), rel=1e-6)
+    assert result["ci_low"] == pytest.approx(4.0 - result["ci_high"])
+    assert interval([5.0])["std"] is None and interval([5.0])["ci_low"] is None

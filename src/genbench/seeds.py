@@ -15,12 +15,28 @@ writes ``metrics/seeds.json`` with, per model, the seeds found, their FIDs, mean
 from __future__ import annotations
 
 import json
+import math
 import re
 import statistics
 from pathlib import Path
 
+from scipy import stats
+
 # exp_show names a column by its key alone when that is unique, else "path:key"; values are floats.
 FID_KEY = re.compile(r"^(?:metrics/scores/(?P<model>[^/]+)\.json:)?fid$")
+
+
+def interval(values: list[float], confidence: float = 0.95) -> dict:
+    """Mean, sample standard deviation and the two-sided Student-t confidence interval of
+    the mean of ``values`` (independent runs: one per seed); std and interval are None for
+    fewer than two values."""
+    n = len(values)
+    mean = statistics.fmean(values)
+    if n < 2:
+        return {"n": n, "mean": mean, "std": None, "ci_low": None, "ci_high": None}
+    std = statistics.stdev(values)
+    half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * std / math.sqrt(n)
+    return {"n": n, "mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half}
 
 
 def fid_across_seeds(rows: list[dict]) -> dict:
