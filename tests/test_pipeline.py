@@ -270,7 +270,8 @@ def test_training_killed_at_random_moments_ends_as_an_uninterrupted_run(project,
         return [sys.executable, str(project / "stages/train.py"), "vae", "--mnist", str(data / "mnist/MNIST/raw"),
                 "--evaluator", str(data / "evaluator/evaluator.pt"), "--reference", str(data / "reference/features.pt"),
                 "--checkpoint", str(out / "vae.pt"), "--history", str(out / "history.csv"),
-                "--metrics", str(out / "train.json"), "--resume", str(out / "resume.pt")]
+                "--metrics", str(out / "train.json"), "--timings", str(out / "timings.json"),
+                "--resume", str(out / "resume.pt")]
 
     subprocess.run(command(tmp_path / "whole"), cwd=tmp_path, env=env, check=True, capture_output=True)
     epoch_seconds = max(float(line.split(",")[-2]) for line in
@@ -290,8 +291,21 @@ def test_training_killed_at_random_moments_ends_as_an_uninterrupted_run(project,
     assert not (tmp_path / "killed" / "vae.pt").exists()
     subprocess.run(command(tmp_path / "killed"), cwd=tmp_path, env=env, check=True, capture_output=True)
     assert (tmp_path / "killed" / "vae.pt").read_bytes() == (tmp_path / "whole" / "vae.pt").read_bytes()
-    assert json.loads((tmp_path / "killed" / "train.json").read_text())["resumed_from_epoch"] > 0
+    assert json.loads((tmp_path / "killed" / "timings.json").read_text())["resumed_from_epoch"] > 0
 
     def without_seconds(path):
         return [line.rsplit(",", 2)[0] + line.rsplit(",", 1)[1] for line in path.read_text().splitlines()]
     assert without_seconds(tmp_path / "killed" / "history.csv") == without_seconds(tmp_path / "whole" / "history.csv")
+
+
+def test_exp_run_with_other_epochs_trains_every_model_that_many_epochs(project):
+    """`dvc exp run -S epochs=N`, the user's command: every model's history has N epochs,
+    and the checkpoint is the last epoch's. (Last in this module: the experiment leaves its
+    results in the workspace.)"""
+    project, env, _ = project
+    sh(project, "dvc", "exp", "run", "-S", "epochs=2", env=env)
+    for name in models_of(project):
+        history = (project / f"plots/history/{name}.csv").read_text().splitlines()
+        assert [line.split(",")[0] for line in history[1:]] == ["1", "2"], name
+        train = json.loads((project / f"metrics/train/{name}.json").read_text())
+        assert train["epochs"] == train["checkpoint_epoch"] == 2, name
