@@ -142,13 +142,21 @@ def test_model_epochs_falls_back_to_top_level():
 def test_code_defaults_equal_params_yaml():
     """The only defaults in code are the Sampling fields of a model (what a bare generate()
     and the per-epoch quick FID use); they must be the committed `sample` values. Every
-    params dataclass (config.py, every model's Config) has none."""
+    params dataclass (config.py, every model's Config) has none but a model's own `epochs`
+    (unset: the protocol's)."""
     params = load_params(ROOT / "params.yaml")
     for name in params.models:
         spec = model_spec(params, name)
         assert spec.cls.Sampling() == spec.sampling, name
         assert all(f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-                   for f in dataclasses.fields(spec.cls.Config)), name
+                   for f in dataclasses.fields(spec.cls.Config) if f.name != "epochs"), name
+
+
+def test_default_protocol_trains_every_model_the_top_level_epochs():
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    assert all("epochs" not in section["train"] for section in raw["models"].values())
+    params = load_params(ROOT / "params.yaml")
+    assert {params.model_epochs(model_spec(params, name).config) for name in params.models} == {params.epochs}
 
 
 def test_registry_lists_every_model_module_and_loads_lazily():

@@ -48,9 +48,15 @@ def test_log_scale_ends_and_middle():
 def test_flat_history_is_most_stable_and_noise_is_worse():
     flat = stability_stats(history([100.0] * 10), 0.1)
     noisy = stability_stats(history([100, 80, 60, 50, 90, 40, 120, 45, 110, 50]), 0.1)
-    assert stability_score(flat, C) == 1.0
+    assert stability_score(flat) == 1.0
     assert noisy["fid_worsened_epochs"] > 0 and noisy["fid_spread"] > 0.3
-    assert stability_score(noisy, C) < 0.5
+    assert noisy["fid_worsened_epochs"] == 3 and noisy["epochs_considered"] == 9
+    assert stability_score(noisy) == pytest.approx(1 - 3 / 9)
+
+
+def test_stability_is_measurable_at_two_epochs():
+    assert stability_score(stability_stats(history([300.0, 200.0]), 0.1)) == 1.0
+    assert stability_score(stability_stats(history([200.0, 300.0]), 0.1)) == 0.0
 
 
 def test_controllability_is_zero_at_chance_and_for_unconditional_models():

@@ -173,7 +173,7 @@ class NormalizeConfig:
     sample_seconds_worst: float = param(gt=0)
     train_seconds_best: float = param(gt=0)
     train_seconds_worst: float = param(gt=0)
-    stability_fid_spread_worst: float = param(gt=0)
+    stability_cv_worst: float = param(gt=0)  # seeds: a final-FID spread (std / mean) scoring 0
     stability_worsen_fraction: float = param(ge=0)  # a quick-FID rise larger than this counts as worse
 
     def validate(self, prefix):

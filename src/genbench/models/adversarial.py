@@ -96,7 +96,7 @@ def make_loss(spec: dict, prefix: str = "loss"):
 # ------------------------------------------------------------------------------ the family
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AdversarialConfig:
     lr: float = param(gt=0)
     beta1: float = param(ge=0, lt=1)
@@ -106,13 +106,13 @@ class AdversarialConfig:
     d_steps: int = param(ge=1)  # discriminator (critic) steps per generator step
     spectral_norm: bool  # on every linear and convolutional layer of D (Miyato et al. 2018)
     precision: str = param(choices=("auto", "float32", "bfloat16"))  # auto: bfloat16 where native
-    epochs: int | None = param(ge=1)  # null: the top-level epochs
+    epochs: int | None = param(ge=1, default=None)  # unset: the top-level epochs
 
     def validate(self, prefix):
         make_loss(self.loss, f"{prefix}.loss")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ConvAdversarialConfig(AdversarialConfig):
     width: int = param(ge=1)  # channels of D's first layer and G's last; 2x and 4x deeper down
 

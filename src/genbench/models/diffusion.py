@@ -27,7 +27,7 @@ from genbench.utils import use_bfloat16
 NO_LABEL = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DiffusionConfig:
     lr: float = param(gt=0)
     timesteps: int = param(ge=2)
@@ -36,7 +36,7 @@ class DiffusionConfig:
     p_uncond: float = param(ge=0, lt=1)  # label dropout for classifier-free guidance
     ema_decay: float = param(ge=0, lt=1)
     precision: str = param(choices=("auto", "float32", "bfloat16"))  # auto: bfloat16 where native
-    epochs: int | None = param(ge=1)  # null: the top-level epochs
+    epochs: int | None = param(ge=1, default=None)  # unset: the top-level epochs
 
     def validate(self, prefix):
         if self.beta_start >= self.beta_end:

@@ -16,11 +16,11 @@ from genbench.config import param
 from genbench.models.base import GenerativeModel
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class VariationalConfig:
     lr: float = param(gt=0)
     latent_dim: int = param(ge=1)
-    epochs: int | None = param(ge=1)  # null: the top-level epochs
+    epochs: int | None = param(ge=1, default=None)  # unset: the top-level epochs
 
 
 class VariationalModel(GenerativeModel):
