@@ -5,7 +5,7 @@ BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: repro test report validate clean-venv
+.PHONY: repro seeds test report validate clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ $(NODE_STAMP): package.json package-lock.json
 
 repro: $(STAMP)
 	PATH="$(BIN):$$PATH" dvc repro
+
+# the committed run's seed and SEEDS more as DVC experiments (the yardstick stays cached), collected
+# into plots/seeds.csv and summarized with intervals (metrics/seeds.json, plots/seeds/)
+SEEDS ?= 43 44
+seeds: $(STAMP)
+	PATH="$(BIN):$$PATH" python -m genbench.seeds run $(SEEDS)
+	PATH="$(BIN):$$PATH" python -m genbench.seeds collect plots/seeds.csv
+	PATH="$(BIN):$$PATH" dvc repro seeds
 
 test: $(STAMP) $(NODE_STAMP)
 	PATH="$(BIN):$$PATH" python -m pytest

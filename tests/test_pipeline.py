@@ -26,7 +26,8 @@ from genbench.scorecard import METRICS, Yardstick, score
 from genbench.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ["dvc.yaml", "params.yaml", "pyproject.toml", "src", "stages", ".dvc/config", ".gitignore"]
+COPIED = ["dvc.yaml", "params.yaml", "pyproject.toml", "src", "stages", ".dvc/config", ".gitignore",
+          "plots/seeds.csv"]  # the seeds stage's input, collected from experiments, not produced by a stage
 PER_MODEL = ("train", "sample", "grids", "score", "sweep")
 
 
@@ -72,7 +73,7 @@ def project(tmp_path_factory, mnist_raw_dir):
         "epochs": 1, "data.local_dir": str(mnist_raw_dir), "data.train_subset": 2000,
         "evaluator.epochs": 2, "sample.num_samples": 200, "score.num_real": 300,
         "score.quick_fid_samples": 100, "score.is_splits": 2,
-        "models.vae.train.epochs": None, "models.ddpm.train.epochs": None, "models.ddpm.train.width": 8,
+        "models.ddpm.train.width": 8,
         "models.ddpm.train.timesteps": 50,
         "sweep.ddpm.series": [{"setting": "steps", "values": [2, 10], "num_samples": 100},
                               {"setting": "sampler", "values": ["ddim", "ancestral"], "num_samples": 20},
@@ -296,6 +297,28 @@ def test_training_killed_at_random_moments_ends_as_an_uninterrupted_run(project,
     def without_seconds(path):
         return [line.rsplit(",", 2)[0] + line.rsplit(",", 1)[1] for line in path.read_text().splitlines()]
     assert without_seconds(tmp_path / "killed" / "history.csv") == without_seconds(tmp_path / "whole" / "history.csv")
+
+
+def test_a_seed_experiment_reuses_the_yardstick_and_is_collected_with_intervals(project):
+    """`make seeds`' three steps on tiny params: an experiment with another seed re-trains
+    every model but neither the evaluator nor the reference; collecting gives one row per
+    model and seed, and the seeds stage an interval for every model."""
+    project, env, _ = project
+    sh(project, "git", "add", "-A", env=env)
+    sh(project, "git", "commit", "-qm", "seed 42's results", env=env)
+    log = sh(project, sys.executable, "-m", "genbench.seeds", "run", "7", env=env)
+    assert {f"train@{m}" for m in models_of(project)} <= ran(log)
+    assert not {"evaluator", "reference"} & ran(log)
+    sh(project, sys.executable, "-m", "genbench.seeds", "collect", "plots/seeds.csv", env=env)
+    sh(project, "dvc", "repro", "seeds", env=env)
+    summary = json.loads((project / "metrics/seeds.json").read_text())
+    assert set(summary) == set(models_of(project))
+    for name, s in summary.items():
+        assert s["seeds"] == [7, 42], name
+        assert s["fid"]["ci_low"] < s["fid"]["mean"] < s["fid"]["ci_high"], name
+        assert s["fid_cv"] > 0, name  # another seed, other weights, another FID
+    assert (project / "plots/seeds/intervals.png").is_file()
+    assert validate(project) == []
 
 
 def test_exp_run_with_other_epochs_trains_every_model_that_many_epochs(project):

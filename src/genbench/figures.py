@@ -205,6 +205,45 @@ def sweep(model: str, series: dict[str, list[dict]], path):
     _save(fig, path)
 
 
+def seed_intervals(summary: dict, real: dict, path):
+    """One panel per scorecard metric and normalized score: each model's mean over seeds
+    with its 95 % confidence interval as the error bar (none with one seed), the real-data
+    value dashed; the number of seeds in the title."""
+    keys = [(m.key, m.label, m.digits) for m in METRICS] + [
+        (d, d, 2) for d in DIMENSIONS + ["overall_distance", "seed_stability"]]
+    keys = [k for k in keys if any(k[0] in s for s in summary.values())]
+    cols = 4
+    fig, axes = plt.subplots(math.ceil(len(keys) / cols), cols,
+                             figsize=(4.2 * cols, 3.6 * math.ceil(len(keys) / cols)), squeeze=False)
+    models = list(summary)
+    for ax, (key, label, digits) in zip(axes.flat, keys):
+        shown = [(i, m) for i, m in enumerate(models) if isinstance(summary[m].get(key), dict)]
+        means = [summary[m][key]["mean"] for _, m in shown]
+        errors = [[0 if summary[m][key]["ci_low"] is None else summary[m][key]["mean"] - summary[m][key]["ci_low"]
+                   for _, m in shown],
+                  [0 if summary[m][key]["ci_high"] is None else summary[m][key]["ci_high"] - summary[m][key]["mean"]
+                   for _, m in shown]]
+        if key == "seed_stability":  # one value per model across seeds, no interval
+            shown = [(i, m) for i, m in enumerate(models) if summary[m].get(key) is not None]
+            means, errors = [summary[m][key] for _, m in shown], None
+        bars = ax.bar([m for _, m in shown], means, color=[COLORS[i] for i, _ in shown], yerr=errors, capsize=4)
+        ax.bar_label(bars, labels=[cell(v, digits) for v in means], padding=6, fontsize=8)
+        if real.get(key) is not None:
+            ax.axhline(real[key], color="black", linestyle="--", label=f"real data ({cell(real[key], digits)})")
+            ax.legend(loc="upper right", fontsize="small")
+        top = max([h + (e or 0) for h, e in zip(means, errors[1] if errors else [0] * len(means))]
+                  + [real.get(key) or 0], default=0)
+        ax.set_ylim(0, top * 1.25 if top > 0 else 1)
+        ax.tick_params(axis="x", labelrotation=45)
+        ax.set_title(label)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis("off")
+    seeds = sorted({s for m in summary.values() for s in m["seeds"]})
+    fig.suptitle(f"Mean over seeds {', '.join(map(str, seeds))} with 95 % confidence intervals (Student t); "
+                 "dashed: real data")
+    _save(fig, path)
+
+
 def render_all(summary: Path, history_dir: Path, sweeps_dir: Path, grids_dir: Path, out: Path) -> list[Path]:
     """Draw every figure into ``out``: the comparison figures from the summary table, the
     training curves from each model's history, a side-by-side of the models' grids, and one

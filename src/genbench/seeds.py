@@ -1,29 +1,31 @@
-"""FID across seeds, from DVC experiments.
+"""Results over several model seeds: the same pipeline, run as DVC experiments that differ
+from the committed run in ``seed`` only (the yardstick has its own seed and stays cached),
+collected into one row per model and seed, then summarized with Student-t intervals.
 
-Run the same pipeline with several seeds as experiments, then collect:
+    python -m genbench.seeds run 43 44          # one `dvc exp run --temp -S seed=N` each
+    python -m genbench.seeds collect plots/seeds.csv
+    dvc repro seeds                             # intervals: metrics/seeds.json, plots/seeds/
 
-    dvc exp run --queue -S seed=1
-    dvc exp run --queue -S seed=2
-    dvc queue start && dvc queue status     # wait until they have run
-    python -m genbench.seeds                # mean and std of each model's FID over seeds
-
-Reads ``dvc.api.exp_show()`` (the workspace, the baseline commit and its experiments) and
-writes ``metrics/seeds.json`` with, per model, the seeds found, their FIDs, mean and std
-(sample standard deviation; null with fewer than two seeds).
+``make seeds`` does the three. Experiments queued by hand (``dvc exp run --queue -S seed=N``,
+``dvc queue start -j 4`` on a machine with the cores) are collected the same way.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
+import csv
+import io
 import math
-import re
 import statistics
+import subprocess
 from pathlib import Path
 
 from scipy import stats
 
-# exp_show names a column by its key alone when that is unique, else "path:key"; values are floats.
-FID_KEY = re.compile(r"^(?:metrics/scores/(?P<model>[^/]+)\.json:)?fid$")
+from genbench.utils import write_csv
+
+# Columns of a per-seed row that are not one model's result to average.
+NOT_AVERAGED = ("model", "seed", "rev")
 
 
 def interval(values: list[float], confidence: float = 0.95) -> dict:
@@ -39,41 +41,106 @@ def interval(values: list[float], confidence: float = 0.95) -> dict:
     return {"n": n, "mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half}
 
 
-def fid_across_seeds(rows: list[dict]) -> dict:
-    """Group exp_show rows by seed; one FID per (model, seed), conflicting repeats refused."""
-    per_model: dict[str, dict[int, float]] = {}
-    for row in rows:
-        seed = row.get("seed", row.get("params.yaml:seed"))
-        if seed is None:
-            continue
-        seed = int(seed)
-        for key, value in row.items():
-            match = FID_KEY.search(key)
-            if not match or value is None:
-                continue
-            seen = per_model.setdefault(match["model"] or "the only model", {})
-            if seed in seen and seen[seed] != value:
-                raise ValueError(f"{match['model']}: seed {seed} has two FIDs ({seen[seed]}, {value}); "
-                                 "compare runs of the same code and params only")
-            seen[seed] = value
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def summarize(rows: list[dict], cv_worst: float, confidence: float = 0.95) -> dict:
+    """Per model: the seeds, every numeric column's interval over them (real-data values and
+    per-run standard deviations left out: they do not vary with the model's seed), the
+    coefficient of variation of the final FID across seeds (``fid_cv``, std / mean) and the
+    stability it gives, ``seed_stability`` = 1 - min(fid_cv / cv_worst, 1)."""
     result = {}
-    for model, by_seed in sorted(per_model.items()):
-        seeds = sorted(by_seed)
-        fids = [by_seed[s] for s in seeds]
-        result[model] = {"seeds": seeds, "fid": fids, "mean": statistics.fmean(fids),
-                         "std": statistics.stdev(fids) if len(fids) > 1 else None}
+    for model in dict.fromkeys(r["model"] for r in rows):
+        mine = [r for r in rows if r["model"] == model]
+        seeds = [int(float(r["seed"])) for r in mine]
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"{model}: seed listed twice in {seeds}")
+        summary = {"seeds": sorted(seeds)}
+        for key in mine[0]:
+            if key in NOT_AVERAGED or key.endswith(("_real", "_std")):
+                continue
+            values = [_number(str(r[key])) for r in mine]
+            if any(v is None for v in values):
+                continue  # a null metric (label accuracy of an unconditional model)
+            summary[key] = interval(values, confidence)
+        fid = summary["fid"]
+        summary["fid_cv"] = None if fid["std"] is None else fid["std"] / fid["mean"]
+        summary["seed_stability"] = (None if summary["fid_cv"] is None
+                                     else 1.0 - min(summary["fid_cv"] / cv_worst, 1.0))
+        result[model] = summary
     return result
 
 
-def main():
+def separated(summary: dict, key: str, lower_is_better: bool) -> list[tuple[str, str, bool]]:
+    """Models ranked by ``key``'s mean, as (model, next model, whether their intervals are
+    disjoint) for each neighbouring pair: only a disjoint pair is a ranking the seeds support."""
+    ranked = sorted(summary, key=lambda m: summary[m][key]["mean"], reverse=not lower_is_better)
+    pairs = []
+    for a, b in zip(ranked, ranked[1:]):
+        x, y = summary[a][key], summary[b][key]
+        disjoint = (x["ci_high"] is not None and y["ci_high"] is not None
+                    and (x["ci_high"] < y["ci_low"] or y["ci_high"] < x["ci_low"]))
+        pairs.append((a, b, disjoint))
+    return pairs
+
+
+# ------------------------------------------------------------------------------ with DVC
+
+
+def run_seeds(seeds: list[int]) -> None:
+    """One experiment per seed, run outside the workspace one after another; each reuses
+    the cached evaluator and reference (their params do not include ``seed``)."""
+    for seed in seeds:
+        print(f"seed {seed}: dvc exp run --temp -S seed={seed}", flush=True)
+        subprocess.run(["dvc", "exp", "run", "--temp", "-n", f"seed-{seed}", "-S", f"seed={seed}"], check=True)
+
+
+def committed_runs(summary_csv: str = "plots/summary.csv") -> list[dict]:
+    """One row per model and seed from the baseline commit and its finished experiments
+    (``dvc exp show``), each experiment's params equal to the baseline's but for ``seed``:
+    the rows of its committed ``summary_csv`` with ``seed`` and ``rev`` added."""
     import dvc.api
 
-    result = fid_across_seeds(dvc.api.exp_show())
-    Path("metrics").mkdir(exist_ok=True)
-    Path("metrics/seeds.json").write_text(json.dumps(result, indent=2) + "\n")
-    for model, r in result.items():
-        std = "n/a" if r["std"] is None else f"{r['std']:.3f}"
-        print(f"{model}: FID {r['mean']:.3f} ± {std} over seeds {r['seeds']}")
+    shown = dvc.api.exp_show()
+    baseline = next(r["rev"] for r in shown if r["typ"] == "baseline" and r["rev"] != "workspace")
+    revs = [baseline] + [r["rev"] for r in shown if r["typ"] != "baseline" and r.get("State") in (None, "Success")]
+    base_params = dvc.api.params_show(rev=baseline)
+    rows, seen = [], {}
+    for rev in revs:
+        params = dvc.api.params_show(rev=rev)
+        other = {k for k in set(params) | set(base_params) if k != "seed" and params.get(k) != base_params.get(k)}
+        if other:
+            print(f"skipped {rev}: its params differ from the baseline's in {sorted(other)}, not only seed")
+            continue
+        seed = params["seed"]
+        if seed in seen:
+            print(f"skipped {rev}: seed {seed} already collected from {seen[seed]}")
+            continue
+        seen[seed] = rev
+        table = csv.DictReader(io.StringIO(dvc.api.read(summary_csv, rev=rev)))
+        rows += [{"model": r["model"], "seed": seed, "rev": rev, **{k: v for k, v in r.items() if k != "model"}}
+                 for r in table]
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="one experiment per seed (dvc exp run --temp)")
+    run.add_argument("seeds", nargs="+", type=int)
+    collect = commands.add_parser("collect", help="the baseline's and its experiments' rows, per seed")
+    collect.add_argument("out", type=Path)
+    args = parser.parse_args()
+    if args.command == "run":
+        run_seeds(args.seeds)
+    else:
+        rows = committed_runs()
+        write_csv(args.out, rows)
+        print(f"wrote {args.out}: seeds {sorted({r['seed'] for r in rows})}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """The README's tables, generated (a test keeps README.md equal to them): the results, from
-normalize's summary table, and the metric definitions, from the scorecard.
+normalize's summary table, the results over seeds with their intervals, and the metric
+definitions, from the scorecard.
 
-    python -m genbench.tables plots/summary.csv    # the results table
-    python -m genbench.tables --metrics            # the metric definitions
+    python -m genbench.tables plots/summary.csv           # the results table (one run)
+    python -m genbench.tables --seeds metrics/seeds.json  # over seeds, with intervals
+    python -m genbench.tables --metrics                   # the metric definitions
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import sys
 from pathlib import Path
 
 from genbench.scorecard import METRICS
-from genbench.utils import read_csv
+from genbench.seeds import separated
+from genbench.utils import read_csv, read_json
 
 # (column key in plots/summary.csv, header, decimals, key of its real-data value or None):
 # the scorecard's metrics, then the measured times and the normalized scores.
@@ -38,6 +41,43 @@ def markdown_summary(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# (key in metrics/seeds.json, header, decimals): the scorecard's metrics and the normalized scores.
+SEED_COLUMNS = [(m.key, f"{m.label} {'↑' if m.higher_is_better else '↓'}", m.digits) for m in METRICS] + [
+    ("quality", "quality", 2), ("stability", "stability", 2), ("controllability", "control", 2),
+    ("efficiency", "efficiency", 2), ("overall_distance", "distance score", 2)]
+
+
+def interval_cell(entry: dict | None, digits: int) -> str:
+    """``mean ± half-width`` of the 95 % interval (the mean alone for one seed)."""
+    if entry is None:
+        return "–"
+    if entry["ci_high"] is None:
+        return cell(entry["mean"], digits)
+    return f"{cell(entry['mean'], digits)} ± {cell(entry['ci_high'] - entry['mean'], digits)}"
+
+
+def markdown_seeds(summary: dict) -> str:
+    """The results over seeds (mean ± 95 % half-width), the final FID's coefficient of
+    variation across seeds and the stability it gives; then the models ranked by FID and by
+    distance score, ``>`` where neighbours' intervals are disjoint, ``≈`` where they overlap."""
+    lines = ["| model | seeds | " + " | ".join(label for _, label, _ in SEED_COLUMNS)
+             + " | FID CV across seeds ↓ | seed stability ↑ |", "|" + "---|" * (len(SEED_COLUMNS) + 4)]
+    for model, s in summary.items():
+        lines.append(f"| {model} | {len(s['seeds'])} | "
+                     + " | ".join(interval_cell(s.get(k), d) for k, _, d in SEED_COLUMNS)
+                     + f" | {cell(s['fid_cv'], 3)} | {cell(s['seed_stability'], 2)} |")
+    lines.append("")
+    for key, label, lower in [("fid", "FID", True), ("overall_distance", "distance score", False)]:
+        if not all(key in s for s in summary.values()):
+            continue
+        pairs = separated(summary, key, lower)
+        order = pairs[0][0] + "".join(f" {'>' if disjoint else '≈'} {b}" for _, b, disjoint in pairs)
+        lines.append(f"Ranked by {label} (best first; `>`: better, intervals disjoint, "
+                     f"`≈`: they overlap): {order}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
 def markdown_metrics() -> str:
     lines = ["| key in `metrics/scores/MODEL.json` | definition | better | real-data value (same key in `metrics/reference.json`) | feeds |",
              "|---|---|---|---|---|"]
@@ -51,10 +91,12 @@ def markdown_metrics() -> str:
 def main():
     if sys.argv[1:] == ["--metrics"]:
         print(markdown_metrics())
+    elif len(sys.argv) == 3 and sys.argv[1] == "--seeds":
+        print(markdown_seeds(read_json(Path(sys.argv[2]))))
     elif len(sys.argv) == 2:
         print(markdown_summary(read_csv(Path(sys.argv[1]))))
     else:
-        sys.exit("usage: python -m genbench.tables SUMMARY_CSV | --metrics")
+        sys.exit("usage: python -m genbench.tables SUMMARY_CSV | --seeds SEEDS_JSON | --metrics")
 
 
 if __name__ == "__main__":
