@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from genbench.tables import markdown_metrics, markdown_summary
-from genbench.utils import read_csv
+from genbench.tables import markdown_metrics, markdown_seeds, markdown_summary
+from genbench.utils import read_csv, read_json
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -16,3 +16,8 @@ def test_readme_results_table_matches_committed_metrics():
 
 def test_readme_metric_definitions_match_the_scorecard():
     assert markdown_metrics() in README, "README's metrics table is stale: paste `python -m genbench.tables --metrics`"
+
+
+def test_readme_seeds_table_matches_committed_intervals():
+    table = markdown_seeds(read_json(ROOT / "metrics" / "seeds.json"))
+    assert table in README, "README's table over seeds is stale: paste `python -m genbench.tables --seeds metrics/seeds.json`"

@@ -120,9 +120,11 @@ def committed_runs(summary_csv: str = "plots/summary.csv") -> list[dict]:
         if seed in seen:
             print(f"skipped {rev}: seed {seed} already collected from {seen[seed]}")
             continue
-        seen[seed] = rev
+        commit = subprocess.run(["git", "rev-parse", "--short=10", rev], check=True, capture_output=True,
+                                text=True).stdout.strip()
+        seen[seed] = commit
         table = csv.DictReader(io.StringIO(dvc.api.read(summary_csv, rev=rev)))
-        rows += [{"model": r["model"], "seed": seed, "rev": rev, **{k: v for k, v in r.items() if k != "model"}}
+        rows += [{"model": r["model"], "seed": seed, "rev": commit, **{k: v for k, v in r.items() if k != "model"}}
                  for r in table]
     return rows
 
