@@ -305,7 +305,7 @@ def test_a_seed_experiment_reuses_the_yardstick_and_is_collected_with_intervals(
     model and seed, and the seeds stage an interval for every model."""
     project, env, _ = project
     sh(project, "git", "add", "-A", env=env)
-    sh(project, "git", "commit", "-qm", "seed 42's results", env=env)
+    sh(project, "git", "commit", "-qm", "seed 42's results", "--allow-empty", env=env)  # the baseline
     log = sh(project, sys.executable, "-m", "genbench.seeds", "run", "7", env=env)
     assert {f"train@{m}" for m in models_of(project)} <= ran(log)
     assert not {"evaluator", "reference"} & ran(log)

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from genbench.figures import seed_intervals
-from genbench.seeds import interval, separated, summarize
-from genbench.tables import interval_cell, markdown_seeds
+from genbench.seeds import interval, summarize
+from genbench.tables import interval_cell, markdown_seeds, separated
 
 
 def test_student_t_interval_of_three_seeds():

@@ -2,7 +2,7 @@
 from the committed run in ``seed`` only (the yardstick has its own seed and stays cached),
 collected into one row per model and seed, then summarized with Student-t intervals.
 
-    python -m genbench.seeds run 43 44          # one `dvc exp run --temp -S seed=N` each
+    python -m genbench.seeds run 43 44          # one `dvc exp run --temp -S seed=N normalize` each
     python -m genbench.seeds collect plots/seeds.csv
     dvc repro seeds                             # intervals: metrics/seeds.json, plots/seeds/
 
@@ -75,28 +75,18 @@ def summarize(rows: list[dict], cv_worst: float, confidence: float = 0.95) -> di
     return result
 
 
-def separated(summary: dict, key: str, lower_is_better: bool) -> list[tuple[str, str, bool]]:
-    """Models ranked by ``key``'s mean, as (model, next model, whether their intervals are
-    disjoint) for each neighbouring pair: only a disjoint pair is a ranking the seeds support."""
-    ranked = sorted(summary, key=lambda m: summary[m][key]["mean"], reverse=not lower_is_better)
-    pairs = []
-    for a, b in zip(ranked, ranked[1:]):
-        x, y = summary[a][key], summary[b][key]
-        disjoint = (x["ci_high"] is not None and y["ci_high"] is not None
-                    and (x["ci_high"] < y["ci_low"] or y["ci_high"] < x["ci_low"]))
-        pairs.append((a, b, disjoint))
-    return pairs
-
-
 # ------------------------------------------------------------------------------ with DVC
 
 
 def run_seeds(seeds: list[int]) -> None:
-    """One experiment per seed, run outside the workspace one after another; each reuses
-    the cached evaluator and reference (their params do not include ``seed``)."""
+    """One experiment per seed, run outside the workspace one after another, up to
+    ``normalize`` (what the rows over seeds read: training, sampling, scoring; not the
+    sweeps, grids and figures); each reuses the cached evaluator and reference (their
+    params do not include ``seed``)."""
     for seed in seeds:
-        print(f"seed {seed}: dvc exp run --temp -S seed={seed}", flush=True)
-        subprocess.run(["dvc", "exp", "run", "--temp", "-n", f"seed-{seed}", "-S", f"seed={seed}"], check=True)
+        command = ["dvc", "exp", "run", "--temp", "-n", f"seed-{seed}", "-S", f"seed={seed}", "normalize"]
+        print(f"seed {seed}:", " ".join(command), flush=True)
+        subprocess.run(command, check=True)
 
 
 def committed_runs(summary_csv: str = "plots/summary.csv") -> list[dict]:

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from genbench.scorecard import METRICS
-from genbench.seeds import separated
 from genbench.utils import read_csv, read_json
 
 # (column key in plots/summary.csv, header, decimals, key of its real-data value or None):
@@ -45,6 +44,19 @@ def markdown_summary(rows: list[dict]) -> str:
 SEED_COLUMNS = [(m.key, f"{m.label} {'↑' if m.higher_is_better else '↓'}", m.digits) for m in METRICS] + [
     ("quality", "quality", 2), ("stability", "stability", 2), ("controllability", "control", 2),
     ("efficiency", "efficiency", 2), ("overall_distance", "distance score", 2)]
+
+
+def separated(summary: dict, key: str, lower_is_better: bool) -> list[tuple[str, str, bool]]:
+    """Models ranked by ``key``'s mean, as (model, next model, whether their intervals are
+    disjoint) for each neighbouring pair: only a disjoint pair is a ranking the seeds support."""
+    ranked = sorted(summary, key=lambda m: summary[m][key]["mean"], reverse=not lower_is_better)
+    pairs = []
+    for a, b in zip(ranked, ranked[1:]):
+        x, y = summary[a][key], summary[b][key]
+        disjoint = (x["ci_high"] is not None and y["ci_high"] is not None
+                    and (x["ci_high"] < y["ci_low"] or y["ci_high"] < x["ci_low"]))
+        pairs.append((a, b, disjoint))
+    return pairs
 
 
 def interval_cell(entry: dict | None, digits: int) -> str:
