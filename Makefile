@@ -5,7 +5,7 @@ BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: repro seeds test report validate clean-venv
+.PHONY: repro seeds study test report validate clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ seeds: $(STAMP)
 	PATH="$(BIN):$$PATH" python -m genbench.seeds run $(SEEDS)
 	PATH="$(BIN):$$PATH" python -m genbench.seeds collect plots/seeds.csv
 	PATH="$(BIN):$$PATH" dvc repro seeds
+
+# a study (studies/$(STUDY).yaml): its missing points as queued DVC experiments, run JOBS at a
+# time, collected into plots/studies/$(STUDY).csv and summarized (metrics/studies/, plots/study_figures/)
+STUDY ?= gan_lr
+JOBS ?= 1
+study: $(STAMP)
+	PATH="$(BIN):$$PATH" python -m genbench.studies run $(STUDY) --jobs $(JOBS)
+	PATH="$(BIN):$$PATH" python -m genbench.studies collect $(STUDY)
+	PATH="$(BIN):$$PATH" dvc repro studies
 
 test: $(STAMP) $(NODE_STAMP)
 	PATH="$(BIN):$$PATH" python -m pytest

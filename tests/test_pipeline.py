@@ -26,8 +26,9 @@ from genbench.scorecard import METRICS, Yardstick, score
 from genbench.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ["dvc.yaml", "params.yaml", "pyproject.toml", "src", "stages", ".dvc/config", ".gitignore",
-          "plots/seeds.csv"]  # the seeds stage's input, collected from experiments, not produced by a stage
+COPIED = ["dvc.yaml", "params.yaml", "pyproject.toml", "src", "stages", ".dvc/config", ".gitignore", "studies",
+          # the seeds and studies stages' inputs, collected from experiments, not produced by a stage
+          "plots/seeds.csv", "plots/studies"]
 PER_MODEL = ("train", "sample", "grids", "score", "sweep")
 
 

@@ -7,6 +7,7 @@ scorecard, so a new metric appears in the bars and the table without an edit her
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -271,3 +272,32 @@ def render_all(summary: Path, history_dir: Path, sweeps_dir: Path, grids_dir: Pa
     for filename, draw in drawn.items():
         draw(out / filename)
     return [out / f for f in drawn]
+
+
+def study(summary: dict, path):
+    """A study (genbench.studies.summarize): FID, KID, precision and recall against the varied
+    param, one line per model, each point the mean over its seeds with the 95 % interval as
+    the error bar (none with one seed); the values evenly spaced, in the study's order."""
+    panels = [("fid", "FID ↓ (log)", True), ("kid", "KID ↓ (log)", True),
+              ("precision", "precision ↑", False), ("recall", "recall ↑", False)]
+    short_key = summary["key"].rsplit(".", 1)[-1]
+    labels = [f"{short_key}={json.dumps(v)}" for v in summary["values"]]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
+    for ax, (key, title, log) in zip(axes.flat, panels):
+        for i, (model, per_value) in enumerate(summary["models"].items()):
+            xs = [x for x, label in enumerate(labels) if key in per_value.get(label, {})]
+            stats = [per_value[labels[x]][key] for x in xs]
+            errors = [[0 if s["ci_low"] is None else s["mean"] - s["ci_low"] for s in stats],
+                      [0 if s["ci_high"] is None else s["ci_high"] - s["mean"] for s in stats]]
+            ax.errorbar(xs, [s["mean"] for s in stats], yerr=errors, marker="o", capsize=4,
+                        color=COLORS[i % len(COLORS)], label=model)
+        ax.set_xticks(range(len(labels)), [json.dumps(v) for v in summary["values"]])
+        ax.set_xlabel(short_key)
+        if log:
+            ax.set_yscale("log")
+        ax.set_title(title)
+    axes.flat[0].legend(fontsize="small")
+    seeds = sorted({s for per_value in summary["models"].values() for e in per_value.values() for s in e["seeds"]})
+    fig.suptitle(f"{summary['title']}: mean over seeds {', '.join(map(str, seeds))}, "
+                 "95 % confidence intervals (Student t) where there are several")
+    _save(fig, path)

@@ -13,8 +13,6 @@ collected into one row per model and seed, then summarized with Student-t interv
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import math
 import statistics
 import subprocess
@@ -22,6 +20,7 @@ from pathlib import Path
 
 from scipy import stats
 
+from genbench.experiments import differences, finished_runs
 from genbench.utils import write_csv
 
 # Columns of a per-seed row that are not one model's result to average.
@@ -41,13 +40,6 @@ def interval(values: list[float], confidence: float = 0.95) -> dict:
     return {"n": n, "mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half}
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 def summarize(rows: list[dict], cv_worst: float, confidence: float = 0.95) -> dict:
     """Per model: the seeds, every numeric column's interval over them (real-data values and
     per-run standard deviations left out: they do not vary with the model's seed), the
@@ -63,8 +55,8 @@ def summarize(rows: list[dict], cv_worst: float, confidence: float = 0.95) -> di
         for key in mine[0]:
             if key in NOT_AVERAGED or key.endswith(("_real", "_std")):
                 continue
-            values = [_number(str(r[key])) for r in mine]
-            if any(v is None for v in values):
+            values = [r[key] for r in mine]
+            if any(not isinstance(v, (int, float)) for v in values):
                 continue  # a null metric (label accuracy of an unconditional model)
             summary[key] = interval(values, confidence)
         fid = summary["fid"]
@@ -91,31 +83,22 @@ def run_seeds(seeds: list[int]) -> None:
 
 def committed_runs(summary_csv: str = "plots/summary.csv") -> list[dict]:
     """One row per model and seed from the baseline commit and its finished experiments
-    (``dvc exp show``), each experiment's params equal to the baseline's but for ``seed``:
-    the rows of its committed ``summary_csv`` with ``seed`` and ``rev`` added."""
-    import dvc.api
-
-    shown = dvc.api.exp_show()
-    baseline = next(r["rev"] for r in shown if r["typ"] == "baseline" and r["rev"] != "workspace")
-    revs = [baseline] + [r["rev"] for r in shown if r["typ"] != "baseline" and r.get("State") in (None, "Success")]
-    base_params = dvc.api.params_show(rev=baseline)
+    whose params equal the baseline's but for ``seed``: the rows of their ``summary_csv``
+    with ``seed`` and ``rev`` added."""
+    runs = finished_runs(summary_csv)
     rows, seen = [], {}
-    for rev in revs:
-        params = dvc.api.params_show(rev=rev)
-        other = {k for k in set(params) | set(base_params) if k != "seed" and params.get(k) != base_params.get(k)}
+    for run in runs:
+        other = differences(run.params, runs[0].params) - {"seed"}
         if other:
-            print(f"skipped {rev}: its params differ from the baseline's in {sorted(other)}, not only seed")
+            print(f"skipped {run.name}: its params differ from the baseline's in {sorted(other)}, not only seed")
             continue
-        seed = params["seed"]
+        seed = run.params["seed"]
         if seed in seen:
-            print(f"skipped {rev}: seed {seed} already collected from {seen[seed]}")
+            print(f"skipped {run.name}: seed {seed} already collected from {seen[seed]}")
             continue
-        commit = subprocess.run(["git", "rev-parse", "--short=10", rev], check=True, capture_output=True,
-                                text=True).stdout.strip()
-        seen[seed] = commit
-        table = csv.DictReader(io.StringIO(dvc.api.read(summary_csv, rev=rev)))
-        rows += [{"model": r["model"], "seed": seed, "rev": commit, **{k: v for k, v in r.items() if k != "model"}}
-                 for r in table]
+        seen[seed] = run.rev
+        rows += [{"model": r["model"], "seed": seed, "rev": run.rev, **{k: v for k, v in r.items() if k != "model"}}
+                 for r in run.rows]
     return rows
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 from PIL import Image
 
-COPIED = ["dvc.yaml", "params.yaml", "stages", "metrics", "plots"]
+COPIED = ["dvc.yaml", "params.yaml", "stages", "studies", "metrics", "plots"]
 PIXEL_TOLERANCE = 1e-4  # share of a figure's pixels
 LEVEL_TOLERANCE = 8  # of 255, in any channel
 
