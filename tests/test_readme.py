@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from genbench.tables import markdown_metrics, markdown_seeds, markdown_summary
+from genbench.tables import markdown_metrics, markdown_seeds, markdown_study, markdown_summary
 from genbench.utils import read_csv, read_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,3 +21,11 @@ def test_readme_metric_definitions_match_the_scorecard():
 def test_readme_seeds_table_matches_committed_intervals():
     table = markdown_seeds(read_json(ROOT / "metrics" / "seeds.json"))
     assert table in README, "README's table over seeds is stale: paste `python -m genbench.tables --seeds metrics/seeds.json`"
+
+
+def test_readme_study_tables_match_committed_studies():
+    studies = sorted((ROOT / "metrics" / "studies").glob("*.json"))
+    assert len(studies) >= 3, "fewer than three committed studies"
+    for path in studies:
+        table = markdown_study(read_json(path))
+        assert table in README, f"README's table of study {path.stem} is stale: paste `python -m genbench.tables --study {path.relative_to(ROOT)}`"

@@ -135,3 +135,17 @@ def test_the_stage_summarizes_and_draws_each_collected_study(tmp_path):
     assert not (tmp_path / "metrics/later.json").exists()
     with Image.open(tmp_path / "figures/lr.png") as img:
         assert img.size[0] > 1000
+
+
+def test_the_readme_table_ranks_values_only_where_intervals_separate(tmp_path):
+    from genbench.tables import markdown_study
+
+    study = load_study("lr", PARAMS, write(tmp_path, "lr", models=["gan"]))
+    lr = {"models.gan.train.lr": 0.0004}
+    runs = [run("base", fid=100.0), run("s43", fid=102.0, seed=43),
+            run("a", fid=50.0, **lr), run("b", fid=51.0, seed=43, **lr),
+            run("c", fid=150.0, **{"models.gan.train.lr": 0.0001})]
+    table = markdown_study(summarize(study, study_rows(study, runs)))
+    assert "| gan | lr=0.0004 | 2 | 50.5 ± 6.4 |" in table
+    assert "| gan | lr=0.0001 | 1 | 150.0 |" in table
+    assert "gan by FID (best first): lr=0.0004 > lr=0.0002 ≈ lr=0.0001" in table

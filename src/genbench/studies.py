@@ -180,12 +180,16 @@ def full_pipeline_stages(target: str = TARGET) -> int:
         return len(nx.descendants(graph, stage)) + 1
 
 
+def _points_run(study: Study, runs: list[Run]) -> set[str]:
+    return {json.dumps(study.point_of(r, runs[0].params)) for r in runs}
+
+
 def run_points(study: Study, runs: list[Run], jobs: int = 1, shard: tuple[int, int] = (1, 1)) -> dict:
     """Queue this shard's points that no run holds yet (one ``dvc exp run --queue`` each),
     then run the queue with ``jobs`` workers (``dvc exp run --run-all``), each given
     cores / jobs threads; returns what it measured: points, stage runs, wall seconds."""
     index, count = shard
-    done = {json.dumps(study.point_of(r, runs[0].params)) for r in runs}
+    done = _points_run(study, runs)
     mine = [p for i, p in enumerate(study.points()) if i % count == index - 1]
     todo = [p for p in mine if json.dumps(p) not in done]
     print(f"{study.name}: {len(study.points())} points, {len(mine)} in shard {index}/{count}, "
@@ -205,8 +209,11 @@ def run_points(study: Study, runs: list[Run], jobs: int = 1, shard: tuple[int, i
             sys.stdout.write(line)
             stage_runs += line.startswith("Running stage '")
     seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise subprocess.CalledProcessError(proc.returncode, proc.args)
+    done = _points_run(study, finished_runs())
+    failed = [study.experiment_name(*p) for p in todo if json.dumps(p) not in done]
+    if proc.returncode != 0 or failed:
+        raise ConfigError(f"{study.name}: {', '.join(failed) or 'the queue'} did not finish "
+                          "(`dvc queue logs NAME` shows why; `run` again retries what is missing)")
     measured = {"points": len(todo), "jobs": jobs, "stage_runs": stage_runs,
                 "stage_runs_from_scratch": len(todo) * full_pipeline_stages(), "seconds": round(seconds, 1)}
     print(f"{study.name}: {measured['points']} points with {jobs} worker(s) in {seconds / 60:.1f} min, "

@@ -1,9 +1,10 @@
 """The README's tables, generated (a test keeps README.md equal to them): the results, from
-normalize's summary table, the results over seeds with their intervals, and the metric
+normalize's summary table, the results over seeds and each study with their intervals, and the metric
 definitions, from the scorecard.
 
     python -m genbench.tables plots/summary.csv           # the results table (one run)
     python -m genbench.tables --seeds metrics/seeds.json  # over seeds, with intervals
+    python -m genbench.tables --study metrics/studies/gan_lr.json  # a study, with intervals
     python -m genbench.tables --metrics                   # the metric definitions
 """
 
@@ -90,6 +91,32 @@ def markdown_seeds(summary: dict) -> str:
     return "\n".join(lines).rstrip()
 
 
+STUDY_COLUMNS = [("fid", "FID ↓", 1), ("kid", "KID ↓", 0), ("inception_score", "IS ↑", 2),
+                 ("precision", "precision ↑", 3), ("recall", "recall ↑", 3), ("label_accuracy", "label acc. ↑", 3),
+                 ("train_seconds_per_epoch", "s / epoch ↓", 1)]
+
+
+def markdown_study(summary: dict) -> str:
+    """A study (genbench.studies.summarize): per model and value, the metrics' means ± 95 %
+    half-widths over the seeds; then per model its values ranked by FID, ``>`` where
+    neighbours' intervals are disjoint, ``≈`` where they overlap or a value has one seed."""
+    columns = [c for c in STUDY_COLUMNS if any(c[0] in e for v in summary["models"].values() for e in v.values())]
+    lines = ["| model | value | seeds | " + " | ".join(label for _, label, _ in columns) + " |",
+             "|" + "---|" * (len(columns) + 3)]
+    for model, per_value in summary["models"].items():
+        for value, entry in per_value.items():
+            lines.append(f"| {model} | {value} | {len(entry['seeds'])} | "
+                         + " | ".join(interval_cell(entry.get(k), d) for k, _, d in columns) + " |")
+    lines.append("")
+    for model, per_value in summary["models"].items():
+        pairs = separated(per_value, "fid", lower_is_better=True)
+        if pairs:
+            order = pairs[0][0] + "".join(f" {'>' if disjoint else '≈'} {b}" for _, b, disjoint in pairs)
+            lines.append(f"{model} by FID (best first): {order}")
+            lines.append("")
+    return "\n".join(lines).rstrip()
+
+
 def markdown_metrics() -> str:
     lines = ["| key in `metrics/scores/MODEL.json` | definition | better | real-data value (same key in `metrics/reference.json`) | feeds |",
              "|---|---|---|---|---|"]
@@ -105,10 +132,12 @@ def main():
         print(markdown_metrics())
     elif len(sys.argv) == 3 and sys.argv[1] == "--seeds":
         print(markdown_seeds(read_json(Path(sys.argv[2]))))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--study":
+        print(markdown_study(read_json(Path(sys.argv[2]))))
     elif len(sys.argv) == 2:
         print(markdown_summary(read_csv(Path(sys.argv[1]))))
     else:
-        sys.exit("usage: python -m genbench.tables SUMMARY_CSV | --seeds SEEDS_JSON | --metrics")
+        sys.exit("usage: python -m genbench.tables SUMMARY_CSV | --seeds SEEDS_JSON | --study STUDY_JSON | --metrics")
 
 
 if __name__ == "__main__":
