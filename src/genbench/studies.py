@@ -7,19 +7,21 @@ A study is a file ``studies/NAME.yaml``::
     models: [gan, cgan, dcgan]
     key: models.{model}.train.lr                 # the param varied, for each model
     values: [0.0001, 0.0002, 0.0004]
-    seeds: [42, 43]                              # one point per value and seed
+    seeds: [42]                                  # one point per value and seed
     fixed: {}                                    # params every point sets (a smaller protocol)
 
 A point (one value, one seed) is one DVC experiment that sets the key for every listed model
 at once: each model's stages depend on its own params only, so a point re-runs the listed
 models' train, sample and score stages and the summary, and nothing else (``dvc exp run``
-skips the rest; the yardstick stays cached). The committed run counts as the point it equals,
-and so does any finished experiment (the seed runs, another study's, one pulled from another
-machine) whose params differ from the baseline's only as a point's do.
+skips the rest; the yardstick stays cached). A seed other than the committed run's re-trains
+every model, since every training stage reads ``seed``. The committed run counts as the
+point it equals, and so does any finished experiment of the same commit (a seed run,
+another study's, one pulled from another machine) whose params differ from the baseline's
+only as a point's do.
 
     python -m genbench.studies run NAME [--jobs N] [--shard I/N]   # queue the missing points, run them
     python -m genbench.studies collect NAME                        # -> plots/studies/NAME.csv
-    dvc repro studies      # -> metrics/studies/NAME.json, plots/studies/figures/NAME.png
+    dvc repro studies      # -> metrics/studies/NAME.json, plots/study_figures/NAME.png
 
 ``make study STUDY=NAME`` does the three. ``--shard I/N`` runs every N-th point only, so N
 machines sharing a git remote and a DVC remote split a study; README "Studies" has the steps.
@@ -196,6 +198,10 @@ def run_points(study: Study, runs: list[Run], jobs: int = 1, shard: tuple[int, i
           f"{len(mine) - len(todo)} already run, {len(todo)} to run", flush=True)
     if not todo:
         return {"points": 0, "stage_runs": 0, "seconds": 0.0}
+    reseeded = [study.experiment_name(*p) for p in todo if p[1] != runs[0].params["seed"]]
+    if reseeded:
+        print(f"note: {', '.join(reseeded)} change the protocol's seed, so every model re-trains there, "
+              "not only the study's", flush=True)
     for value, seed in todo:
         sets = [arg for k, v in study.settings(value, seed).items() for arg in ("-S", f"{k}={json.dumps(v)}")]
         command = ["dvc", "exp", "run", "--queue", "-n", study.experiment_name(value, seed), *sets, TARGET]
