@@ -38,7 +38,7 @@ class Run:
 
 
 def finished_runs(summary_csv: str = "plots/summary.csv") -> list[Run]:
-    """The baseline first, then each of its experiments that finished, newest first."""
+    """The baseline first, then each of its experiments that finished, in `dvc exp show`'s order."""
     import dvc.api
 
     shown = dvc.api.exp_show()

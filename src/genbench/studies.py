@@ -130,7 +130,7 @@ def load_study(name: str, params: dict | None, folder: Path = STUDIES) -> Study:
 
 def study_rows(study: Study, runs: list[Run]) -> list[dict]:
     """One row per model and point, from the runs that are the study's points (the first
-    run of a point wins: the baseline, then the newest experiment): the point's value (as
+    run of a point wins: the baseline, then the experiments in ``runs``' order): the point's value (as
     JSON text: ``0.0002``, ``true``) and seed, the run's commit, and the model's row of the
     summary table (text cells, as in plots/summary.csv)."""
     rows, seen = [], set()
