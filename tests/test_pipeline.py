@@ -60,9 +60,8 @@ def changed(project, env) -> set[str]:
     return set(status)
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory, mnist_raw_dir):
-    project = tmp_path_factory.mktemp("project")
+def copy_project(project: Path) -> Path:
+    """The files a fresh checkout of the project has that the pipeline reads, copied to ``project``."""
     for name in COPIED:
         src, dst = ROOT / name, project / name
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +69,12 @@ def project(tmp_path_factory, mnist_raw_dir):
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         else:
             shutil.copy2(src, dst)
+    return project
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, mnist_raw_dir):
+    project = copy_project(tmp_path_factory.mktemp("project"))
     set_params(project, **{
         "epochs": 1, "data.local_dir": str(mnist_raw_dir), "data.train_subset": 2000,
         "evaluator.epochs": 2, "sample.num_samples": 200, "score.num_real": 300,

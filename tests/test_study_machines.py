@@ -5,13 +5,15 @@ README "Studies" gives the same steps for real machines."""
 
 import csv
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from test_pipeline import COPIED, ROOT, ran, set_params, sh
+from test_pipeline import ROOT, copy_project, ran, set_params, sh
 
 STUDY = {"title": "latent", "claim": "none", "models": ["vae"], "key": "models.{model}.train.latent_dim",
          "values": [2, 4, 20], "seeds": [42]}
@@ -21,18 +23,8 @@ STUDY = {"title": "latent", "claim": "none", "models": ["vae"], "key": "models.{
 def remotes(tmp_path_factory, mnist_raw_dir):
     """The bare git repo and the DVC remote, holding a tiny VAE-only project whose committed
     run (up to normalize) is pushed; and the environment to run DVC in."""
-    import os
-    import sys
-
     root = tmp_path_factory.mktemp("machines")
-    origin, store, first = root / "origin.git", root / "dvc-store", root / "first"
-    for name in COPIED:
-        src, dst = ROOT / name, first / name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(src, dst)
+    origin, store, first = root / "origin.git", root / "dvc-store", copy_project(root / "first")
     params = yaml.safe_load((first / "params.yaml").read_text())
     set_params(first, **{"models": {"vae": params["models"]["vae"]}, "sweep": {},
                          "epochs": 1, "data.local_dir": str(mnist_raw_dir), "data.train_subset": 1000,

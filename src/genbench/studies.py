@@ -186,10 +186,10 @@ def _points_run(study: Study, runs: list[Run]) -> set[str]:
     return {json.dumps(study.point_of(r, runs[0].params)) for r in runs}
 
 
-def run_points(study: Study, runs: list[Run], jobs: int = 1, shard: tuple[int, int] = (1, 1)) -> dict:
+def run_points(study: Study, runs: list[Run], jobs: int = 1, shard: tuple[int, int] = (1, 1)) -> None:
     """Queue this shard's points that no run holds yet (one ``dvc exp run --queue`` each),
     then run the queue with ``jobs`` workers (``dvc exp run --run-all``), each given
-    cores / jobs threads; returns what it measured: points, stage runs, wall seconds."""
+    cores / jobs threads; print what it measured: points, stage runs, wall time."""
     index, count = shard
     done = _points_run(study, runs)
     mine = [p for i, p in enumerate(study.points()) if i % count == index - 1]
@@ -197,7 +197,7 @@ def run_points(study: Study, runs: list[Run], jobs: int = 1, shard: tuple[int, i
     print(f"{study.name}: {len(study.points())} points, {len(mine)} in shard {index}/{count}, "
           f"{len(mine) - len(todo)} already run, {len(todo)} to run", flush=True)
     if not todo:
-        return {"points": 0, "stage_runs": 0, "seconds": 0.0}
+        return
     reseeded = [study.experiment_name(*p) for p in todo if p[1] != runs[0].params["seed"]]
     if reseeded:
         print(f"note: {', '.join(reseeded)} change the protocol's seed, so every model re-trains there, "
@@ -220,11 +220,8 @@ def run_points(study: Study, runs: list[Run], jobs: int = 1, shard: tuple[int, i
     if proc.returncode != 0 or failed:
         raise ConfigError(f"{study.name}: {', '.join(failed) or 'the queue'} did not finish "
                           "(`dvc queue logs NAME` shows why; `run` again retries what is missing)")
-    measured = {"points": len(todo), "jobs": jobs, "stage_runs": stage_runs,
-                "stage_runs_from_scratch": len(todo) * full_pipeline_stages(), "seconds": round(seconds, 1)}
-    print(f"{study.name}: {measured['points']} points with {jobs} worker(s) in {seconds / 60:.1f} min, "
-          f"{stage_runs} stage runs ({measured['stage_runs_from_scratch']} with nothing cached)")
-    return measured
+    print(f"{study.name}: {len(todo)} points with {jobs} worker(s) in {seconds / 60:.1f} min, "
+          f"{stage_runs} stage runs ({len(todo) * full_pipeline_stages()} with nothing cached)")
 
 
 def main():
