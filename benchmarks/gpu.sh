@@ -11,6 +11,7 @@
 # GPU settings, which change speed only: the DDPM's U-Net compiled with CUDA graphs
 # (reduce-overhead; trained eagerly again if compiling fails there), and sampling in batches
 # of 1,000. Everything else is params.yaml's, as in the CPU run.
+# `exec`: a `timeout` around this script stops the runner itself, which keeps what finished.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,7 @@ export PYTHONPATH="$PWD/src" PYTHONUNBUFFERED=1
 mnist=()
 [ -d .gpu/mnist ] && mnist=(--set "data.local_dir=$PWD/.gpu/mnist")
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
-"${PYTHON:-python3}" -m genbench.parallel --set epochs=50 --set device=cuda \
+exec "${PYTHON:-python3}" -m genbench.parallel --set epochs=50 --set device=cuda \
   --set models.ddpm.train.compile=reduce-overhead --fallback models.ddpm.train.compile=none \
   --set sample.batch_size=1000 --set sweep.ddpm.batch_size=1000 "${mnist[@]}" \
   --out 'results/gpu-{device}-epochs{epochs}' "$@"
