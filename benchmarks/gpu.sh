@@ -31,5 +31,5 @@ mnist=()
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 exec "${PYTHON:-python3}" -m genbench.parallel --set epochs=50 --set device=cuda \
   --set models.ddpm.train.compile=reduce-overhead --fallback models.ddpm.train.compile=none \
-  --set sample.batch_size=1000 --set sweep.ddpm.batch_size=1000 "${mnist[@]}" \
+  --set sample.batch_size=1000 --set sweep.ddpm.batch_size=1000 ${mnist[@]+"${mnist[@]}"} \
   --out 'results/gpu-{device}-epochs{epochs}' "$@"
