@@ -70,7 +70,8 @@ class DiffusionModel(GenerativeModel):
         self.net = net
         self.ema = copy.deepcopy(net).requires_grad_(False)  # sampled eagerly: its batch sizes vary
         if config.compile != "none":
-            self.net.compile(mode=config.compile)  # in place: the state dict's keys stay the same
+            # in place (the state dict keeps its keys); static shapes: a batch of 128 and the last one
+            self.net.compile(mode=config.compile, dynamic=False)
         self.register_buffer("ema_updates", torch.zeros((), dtype=torch.long))
         self._ema_count = None  # ema_updates on the host; None: read it at the next update
         self.register_load_state_dict_post_hook(lambda module, _: setattr(module, "_ema_count", None))
