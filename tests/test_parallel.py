@@ -105,6 +105,7 @@ def test_every_stage_runs_in_order_with_the_models_at_once(project, monkeypatch)
     assert run["yardstick_md5"].keys() == {p for files in YARDSTICK_FILES.values() for p in files}
     assert yaml.safe_load((out / "params.yaml").read_text())["epochs"] == 50
     readme = (out / "README.md").read_text()
+    assert readme.startswith("# cpu (") and "50 epochs: the whole protocol in" in readme
     assert "| train@ddpm |" in readme and "the yardstick" in readme
     assert (out / "logs" / "train-ddpm.log").is_file()
     assert "| wgan_gp | 1.5" in readme  # the summary table
@@ -183,5 +184,7 @@ def test_a_stopped_run_ends_its_stages_and_keeps_what_finished(project):
     run = json.loads((project / "results/run/run.json").read_text())
     assert run["cut"] and run["stages"]["download"]["ok"]
     assert not any(s["ok"] for name, s in run["stages"].items() if name.startswith("train@"))
+    assert "99 epochs: cut after" in (project / "results/run/README.md").read_text()
+    assert "0 of 7 models trained (none), 0 scored" in (project / "results/run/README.md").read_text()
     time.sleep(1)
     assert " end " not in "".join(line for line in ran.read_text().splitlines(True) if "train@" in line)

@@ -177,7 +177,9 @@ def prepare(project: Path, workdir: Path, changes: list[str]) -> tuple[dict, dic
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     load_params(workdir / "params.yaml")  # every value checked before anything runs
-    shutil.copytree(project / "stages", workdir / "stages", dirs_exist_ok=True)
+    # the scripts and, through stages/genbench, the code as it is now: edits during the run don't reach it
+    shutil.copytree(project / "stages", workdir / "stages", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
     for path in yardstick:
         (workdir / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(project / path, workdir / path)
@@ -193,8 +195,22 @@ def write_results(workdir: Path, out: Path, run: dict) -> None:
         elif source.is_file():
             shutil.copy2(source, out / here)
     write_json(out / "run.json", run)
-    lines = [f"# {run['device']}, {run['params']['epochs']} epochs: the whole protocol in "
-             f"{run['wall_seconds'] / 60:.1f} min", "",
+    write_readme(out, run)
+
+
+def write_readme(out: Path, run: dict) -> None:
+    """out/README.md: what ran, how long, the summary table if the run got that far, and
+    every stage's start and wall time."""
+    models = list(run["params"]["models"])
+    trained = [m for m in models if run["stages"].get(f"train@{m}", {}).get("ok")]
+    scored = [m for m in models if run["stages"].get(f"score@{m}", {}).get("ok")]
+    minutes = run["wall_seconds"] / 60
+    if run["cut"] or len(scored) < len(models):
+        outcome = (f"{'cut' if run['cut'] else 'ended'} after {minutes:.1f} min, {len(trained)} of "
+                   f"{len(models)} models trained ({', '.join(trained) or 'none'}), {len(scored)} scored")
+    else:
+        outcome = f"the whole protocol in {minutes:.1f} min"
+    lines = [f"# {run['device']}, {run['params']['epochs']} epochs: {outcome}", "",
              f"`python -m genbench.parallel {' '.join('--set ' + c for c in run['changes'])}` "
              f"at commit {run['commit']}, {run['jobs']} models at a time, torch {run['torch']}; "
              "the yardstick (evaluator, reference features) is the committed CPU run's, "
