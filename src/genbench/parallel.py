@@ -26,6 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import torch
 import yaml
 
 from genbench.config import load_params
@@ -105,10 +106,10 @@ def stage_command(dvc_yaml: dict, params: dict, stage: str, model: str | None = 
 class Runner:
     """Runs stage commands in ``workdir``, each logged to logs/NAME.log, timing each."""
 
-    def __init__(self, workdir: Path, project: Path, threads: int):
+    def __init__(self, workdir: Path, threads: int):
         self.workdir, self.start = workdir, time.perf_counter()
-        self.env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONUNBUFFERED": "1",
-                    "OMP_NUM_THREADS": str(threads), "TQDM_MININTERVAL": "30"}
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": str(threads),
+                    "TQDM_MININTERVAL": "30"}  # a progress line every 30 s in the logs
         self.stages: dict[str, dict] = {}
         self.running: set[subprocess.Popen] = set()
         self.stopped = False
@@ -151,7 +152,6 @@ class Runner:
 
 def device_description(params: dict) -> str:
     """The device the run trains on: the GPU's name, or the CPU's cores."""
-    import torch
     if params["device"] in ("cuda", "auto") and torch.cuda.is_available():
         return torch.cuda.get_device_name()
     return f"cpu ({os.cpu_count()} cores)"
@@ -272,7 +272,7 @@ def main(argv=None) -> int:
     dvc_yaml = yaml.safe_load((project / "dvc.yaml").read_text())
     models = list(params["models"])
     jobs = args.jobs or len(models)
-    runner = Runner(workdir, project, threads=max(1, (os.cpu_count() or 1) // jobs))
+    runner = Runner(workdir, threads=max(1, (os.cpu_count() or 1) // jobs))
     print(f"{len(models)} models, {jobs} at a time, in {workdir}; results to {out}", flush=True)
 
     def chain_of(model):
@@ -292,7 +292,6 @@ def main(argv=None) -> int:
     wall = time.perf_counter() - runner.start
     commit = args.commit or subprocess.run(["git", "describe", "--always", "--dirty"], cwd=project,
                                            capture_output=True, text=True).stdout.strip() or "unknown"
-    import torch
     run = {"device": device_description(params), "torch": torch.__version__, "commit": commit,
            "changes": args.changes, "retried": retried, "fallback": args.fallback if retried else [],
            "jobs": jobs, "cpus": os.cpu_count(), "wall_seconds": round(wall, 1), "cut": cut,
