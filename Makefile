@@ -5,7 +5,7 @@ BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: repro seeds study test report validate clean-venv
+.PHONY: repro seeds study gpu test report validate clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ study: $(STAMP)
 	PATH="$(BIN):$$PATH" python -m genbench.studies run $(STUDY) --jobs $(JOBS)
 	PATH="$(BIN):$$PATH" python -m genbench.studies collect $(STUDY)
 	PATH="$(BIN):$$PATH" dvc repro studies
+
+# the whole protocol at 50 epochs on this machine's GPU, every model at once, outside DVC, with the
+# committed yardstick (`dvc pull` it first): results/gpu-<GPU>-epochs50/ (benchmarks/gpu.sh)
+gpu: $(STAMP)
+	PYTHON=$(BIN)/python bash benchmarks/gpu.sh run
 
 test: $(STAMP) $(NODE_STAMP)
 	PATH="$(BIN):$$PATH" python -m pytest

@@ -6,6 +6,7 @@ Real MNIST is not needed: a step's cost does not depend on the pixels. ``--set K
 changes a model's `train` key (``dcgan.width=16``) to price a width before choosing it.
 
     python benchmarks/epoch_cost.py dcgan cdcgan wgan_gp --set dcgan.width=16 --repeats 3
+    python benchmarks/epoch_cost.py ddpm --device cuda --precisions bfloat16 --set ddpm.compile=reduce-overhead
 """
 
 from __future__ import annotations
@@ -41,10 +42,16 @@ def step_seconds(name, params, changes, precision, steps, warmup, device):
     y = torch.randint(0, 10, (params.batch_size,), device=device)
     for i in range(warmup + steps):
         if i == warmup:
+            synchronize(device)
             start = time.perf_counter()
-        logs = model.training_step(x, y, optimizers)
-        float(next(iter(logs.values())))  # wait for the step
+        model.training_step(x, y, optimizers)
+    synchronize(device)  # once: a GPU's steps queue up, as in training (no read per step)
     return (time.perf_counter() - start) / steps  # mean: WGAN-GP's G steps come every d_steps
+
+
+def synchronize(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def main():
@@ -55,6 +62,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3, help="runs per setting; the median is reported")
     parser.add_argument("--set", action="append", default=[], metavar="MODEL.KEY=VALUE")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     args = parser.parse_args()
 
     params = load_params()
@@ -63,9 +71,9 @@ def main():
         key, value = item.split("=", 1)
         model, field = key.split(".", 1)
         changes.setdefault(model, {})[field] = yaml.safe_load(value)
-    device = torch.device("cpu")
+    device = torch.device(args.device)
     steps_per_epoch = -(-TRAIN_IMAGES // params.batch_size)
-    print(f"# {device_name(device)}, native bfloat16: {cpu_has_native_bfloat16()}, "
+    print(f"# {device_name(device)}, torch {torch.__version__}, native bfloat16 (CPU): {cpu_has_native_bfloat16()}, "
           f"batch {params.batch_size}, {steps_per_epoch} steps per epoch")
     rows = []
     for name in args.models or list(params.models):

@@ -97,3 +97,41 @@ def test_sampler_settings_are_arguments_not_config():
         model.generate(2, y, steps=51)  # the tiny model has 50 timesteps
     with pytest.raises(TypeError):
         model.generate(2, y, temperature=0.5)
+
+
+def test_ema_update_is_the_warm_up_average_and_continues_after_reloading():
+    """The fused EMA update: ema <- decay * ema + (1 - decay) * net with decay
+    min(ema_decay, (1 + n) / (10 + n)) at the n-th update; n is counted on the host and
+    re-read from the saved buffer when weights are loaded (a resumed run)."""
+    model = ddpm(width=8, timesteps=50)
+    with torch.no_grad():
+        for p in model.net.parameters():
+            p.add_(1.0)
+    before = [p.clone() for p in model.ema.parameters()]
+    model.update_ema()
+    decay = 2 / 11
+    for old, net, ema in zip(before, model.net.parameters(), model.ema.parameters()):
+        torch.testing.assert_close(ema, decay * old + (1 - decay) * net)
+
+    other = ddpm(width=8, timesteps=50)
+    for _ in range(5):
+        other.update_ema()
+    other.load_state_dict(model.state_dict())  # one update so far, as the saved buffer says
+    before = [p.clone() for p in other.ema.parameters()]
+    other.update_ema()
+    assert int(other.ema_updates) == 2
+    decay = 3 / 12
+    for old, net, ema in zip(before, other.net.parameters(), other.ema.parameters()):
+        torch.testing.assert_close(ema, decay * old + (1 - decay) * net)
+
+
+def test_compiling_the_network_keeps_its_weights_and_their_names():
+    """``compile`` (CUDA graphs on a GPU) compiles the trained U-Net in place: the state dict,
+    and so checkpoints and resume states, are those of the eager model; the EMA copy that
+    samples stays eager."""
+    eager, compiled = ddpm(width=8, timesteps=50), ddpm(width=8, timesteps=50, compile="reduce-overhead")
+    assert compiled.net._compiled_call_impl is not None and compiled.ema._compiled_call_impl is None
+    assert eager.net._compiled_call_impl is None
+    assert compiled.state_dict().keys() == eager.state_dict().keys()
+    for key, value in eager.state_dict().items():
+        assert torch.equal(compiled.state_dict()[key], value), key

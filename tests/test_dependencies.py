@@ -89,3 +89,19 @@ def test_no_stage_depends_on_another_models_module():
                 family = dep.stem in {"variational", "adversarial", "diffusion"}
                 assert family, f"{name} depends on another model's module {dep}"
         assert Path("src/genbench/models") not in deps, f"{name} depends on every model's code"
+
+
+def test_a_stage_imports_the_code_of_the_checkout_it_runs_in(tmp_path):
+    """stages/genbench links to src/genbench, so a stage run in a copy of the project (a DVC
+    experiment's temporary workspace, a clone) imports that copy's code, not the code an
+    editable install points at, which may be another checkout's, edited meanwhile."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "stages", tmp_path / "stages", symlinks=True)
+    shutil.copytree(SRC, tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (tmp_path / "stages" / "which.py").write_text("import genbench\nprint(genbench.__file__)\n")
+    out = subprocess.run([sys.executable, "stages/which.py"], cwd=tmp_path, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert Path(out).resolve() == (tmp_path / "src" / "genbench" / "__init__.py").resolve()

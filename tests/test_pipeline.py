@@ -1,6 +1,7 @@
 """End to end: the real dvc.yaml on tiny params in a throwaway git + DVC repo, and what DVC
 re-runs after a change: only the stages the change can affect."""
 
+import csv
 import json
 import os
 import random
@@ -66,7 +67,7 @@ def copy_project(project: Path) -> Path:
         src, dst = ROOT / name, project / name
         dst.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(src, dst, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         else:
             shutil.copy2(src, dst)
     return project
@@ -142,6 +143,30 @@ def test_repro_writes_every_output_with_sane_values(project):
     assert sweep["sampler=ancestral"]["seconds_vs_default"] > 1  # 50 steps against 10
     assert {p.name for p in (project / "plots/sweep/ddpm").iterdir()} == {"steps.csv", "sampler.csv", "guidance.csv"}
     assert validate(project) == []
+
+
+
+def test_the_parallel_runner_gives_dvcs_results(project):
+    """python -m genbench.parallel (the stages outside DVC, for a GPU) on the same params:
+    the same checkpoints, histories and scores as `dvc repro`, with the yardstick reused."""
+    project, env, _ = project
+    log = sh(project, sys.executable, "-m", "genbench.parallel", "--jobs", "1", "--out", "results/again",
+             "--workdir", str(project / "work"), env=env)
+    work, out = project / "work", project / "results/again"
+    run = json.loads((out / "run.json").read_text())
+    assert not {"evaluator", "reference"} & set(run["stages"]) and "plot" in run["stages"], log
+    for name in models_of(project):
+        checkpoint = f"data/checkpoints/{name}.pt"
+        assert (work / checkpoint).read_bytes() == (project / checkpoint).read_bytes(), name
+        assert (json.loads((out / f"metrics/scores/{name}.json").read_text())
+                == json.loads((project / f"metrics/scores/{name}.json").read_text())), name
+        ours = [{k: v for k, v in row.items() if k != "seconds"}
+                for row in csv.DictReader(open(out / f"history/{name}.csv"))]
+        dvcs = [{k: v for k, v in row.items() if k != "seconds"}
+                for row in csv.DictReader(open(project / f"plots/history/{name}.csv"))]
+        assert ours == dvcs, name
+    assert "| ddpm |" in (out / "README.md").read_text()
+    assert sh(project, "git", "status", "--porcelain", "--untracked-files=no", env=env).strip() == ""
 
 
 def test_second_repro_runs_nothing(project):

@@ -29,3 +29,13 @@ def test_readme_study_tables_match_committed_studies():
     for path in studies:
         table = markdown_study(read_json(path))
         assert table in README, f"README's table of study {path.stem} is stale: paste `python -m genbench.tables --study {path.relative_to(ROOT)}`"
+
+
+def test_readme_gpu_tables_match_their_result_sets():
+    """Each result set of the parallel runner (results/NAME/): its table in the README and
+    in its own README.md is the one its summary gives."""
+    for summary in sorted((ROOT / "results").glob("*/summary.csv")):
+        table = markdown_summary(read_csv(summary))
+        where = summary.parent.relative_to(ROOT)
+        assert table in README, f"README's table of {where} is stale: paste `python -m genbench.tables {where}/summary.csv`"
+        assert table in (summary.parent / "README.md").read_text(), f"{where}/README.md is not its summary's"

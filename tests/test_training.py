@@ -26,13 +26,13 @@ def tiny_vae():
     return spec.cls(spec.config)
 
 
-def run(tmp_path, epochs=2, quick_fid=None, resume_name="state.pt", checkpoint="last"):
+def run(tmp_path, epochs=2, quick_fid=None, resume_name="state.pt", checkpoint="last", read_every=None):
     seed_everything(0)
     model = tiny_vae()
     x, y = tiny_data()
     result = training.train(model, x, y, epochs=epochs, batch_size=32, seed=0, device=CPU,
                             resume_path=tmp_path / resume_name, fingerprint="f", quick_fid=quick_fid,
-                            checkpoint=checkpoint)
+                            checkpoint=checkpoint, read_every=read_every)
     return model, result
 
 
@@ -50,6 +50,16 @@ def test_same_seed_gives_identical_checkpoint(tmp_path):
     save_checkpoint(a, tmp_path / "a.ckpt")
     save_checkpoint(b, tmp_path / "b.ckpt")
     assert (tmp_path / "a.ckpt").read_bytes() == (tmp_path / "b.ckpt").read_bytes()
+
+
+def test_reading_the_losses_once_per_epoch_changes_nothing(tmp_path):
+    """What a GPU run does (the logged losses stay on the device until the epoch ends) gives
+    the weights and the history of reading them after every step."""
+    each_step, each_result = run(tmp_path, resume_name="a.pt", read_every=1)
+    per_epoch, epoch_result = run(tmp_path, resume_name="b.pt", read_every=1000)
+    assert_same_weights(each_step, per_epoch)
+    strip = [{k: v for k, v in row.items() if k != "seconds"} for row in each_result.history]
+    assert strip == [{k: v for k, v in row.items() if k != "seconds"} for row in epoch_result.history]
 
 
 def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
@@ -188,15 +198,16 @@ class _NaNWeights(_Exploding):
         return {"loss": torch.tensor(1.0)}
 
 
+@pytest.mark.parametrize("read_every", [None, 1000])  # each step (a CPU's default), each epoch (a GPU's)
 @pytest.mark.parametrize("model, message", [
     (_Huge, r"exploding: d_loss became 1e\+08 at epoch 2 \(step 2\); training diverged"),
     (_NaNWeights, r"exploding: the weights became NaN or infinite at epoch 2 \(step 1\)"),
 ])
-def test_divergence_beyond_nan_stops_with_one_line(tmp_path, model, message):
+def test_divergence_beyond_nan_stops_with_one_line(tmp_path, model, message, read_every):
     x, y = tiny_data(64)
     with pytest.raises(DivergenceError, match=message):
         training.train(model(_Cfg(lr=1.0)), x, y, epochs=3, batch_size=32, seed=0, device=CPU,
-                       resume_path=tmp_path / "s.pt", fingerprint="f")
+                       resume_path=tmp_path / "s.pt", fingerprint="f", read_every=read_every)
 
 
 def test_an_unreadable_resume_state_is_ignored_not_fatal(tmp_path, capsys):

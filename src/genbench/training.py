@@ -90,16 +90,57 @@ def _diverged(name: str, what: str, epoch: int, step: int) -> DivergenceError:
                            "try a lower learning rate")
 
 
+class _Logged:
+    """The values a training step logs (0-d tensors), kept on their device in one buffer per
+    key and read in blocks: summed in order on the host, and checked for divergence."""
+
+    def __init__(self, steps: int):
+        self.steps = steps
+        self.buffers: dict[str, torch.Tensor] = {}
+        self.pending: dict[str, list[int]] = {}  # steps logged since the last read, per key
+        self.totals: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+        self.latest: dict[str, float] = {}
+
+    def record(self, step: int, logs: dict[str, torch.Tensor]) -> None:
+        for key, value in logs.items():
+            if key not in self.buffers:
+                self.buffers[key] = torch.empty(self.steps, dtype=value.dtype, device=value.device)
+            self.buffers[key][step].copy_(value)
+            self.pending.setdefault(key, []).append(step)
+
+    def read(self) -> tuple[str, float, int] | None:
+        """Add the pending values to the sums; the first diverged one, if any, as (key,
+        value, step): NaN, infinite or beyond DIVERGED."""
+        for key, steps in self.pending.items():
+            values = self.buffers[key][steps[0]:steps[-1] + 1].tolist()
+            for step in steps:
+                value = values[step - steps[0]]
+                if not math.isfinite(value) or abs(value) > DIVERGED:
+                    return key, value, step
+                self.totals[key] = self.totals.get(key, 0.0) + value
+                self.counts[key] = self.counts.get(key, 0) + 1
+                self.latest[key] = value
+        self.pending = {}
+        return None
+
+    def means(self) -> dict[str, float]:
+        return {key: total / self.counts[key] for key, total in self.totals.items()}
+
+
 def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
           batch_size: int, seed: int, device: torch.device, resume_path: str | Path,
-          fingerprint: str, quick_fid=None, checkpoint: str = "last") -> TrainResult:
+          fingerprint: str, quick_fid=None, checkpoint: str = "last",
+          read_every: int | None = None) -> TrainResult:
     """Train ``model`` on images ``x`` (N x 1 x 28 x 28 in [0, 1]) and labels ``y``.
 
     After each epoch the whole training state is written to ``resume_path``; a later call
     with the same ``fingerprint`` continues from there and ends with the same weights as an
     uninterrupted run. ``quick_fid(model) -> float`` is recorded per epoch when given.
     ``checkpoint``: the weights the model ends with, those of the ``last`` epoch or of the
-    epoch with the lowest quick FID (``best``, which needs ``quick_fid``).
+    epoch with the lowest quick FID (``best``, which needs ``quick_fid``). ``read_every``:
+    steps between reads of the logged losses (a read waits for the device), by default 1 on
+    a CPU, where reads are free, and an epoch on a GPU; the result does not depend on it.
     """
     if checkpoint not in ("last", "best"):
         raise ValueError(f"checkpoint: last or best, got {checkpoint!r}")
@@ -109,10 +150,11 @@ def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: i
     with resume_lock(resume_path, model.name):
         return _train(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed, device=device,
                       resume_path=resume_path, fingerprint=fingerprint, quick_fid=quick_fid,
-                      keep_best=checkpoint == "best")
+                      keep_best=checkpoint == "best", read_every=read_every)
 
 
-def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, fingerprint, quick_fid, keep_best):
+def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, fingerprint, quick_fid, keep_best,
+           read_every):
     torch.manual_seed(seed)
     model.to(device)
     optimizers = model.configure_optimizers()
@@ -137,32 +179,32 @@ def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, finger
     if device.type == "cuda":  # MNIST fits on any GPU: no per-batch host-to-device copies
         x, y = x.to(device), y.to(device)
     steps = (len(x) + batch_size - 1) // batch_size
+    read_every = read_every or (steps if device.type == "cuda" else 1)
     for epoch in range(result.resumed_from_epoch, epochs):
         model.train()
         start = time.perf_counter()
-        order = torch.randperm(len(x), generator=shuffle)
-        totals: dict[str, float] = {}  # per logged key: its sum and the steps that logged it
-        counts: dict[str, int] = {}
+        order = torch.randperm(len(x), generator=shuffle).to(x.device)
+        logged = _Logged(steps)
         bar = tqdm(range(steps), desc=f"{model.name} epoch {epoch + 1}/{epochs}", leave=False)
         for i in bar:
-            idx = order[i * batch_size:(i + 1) * batch_size].to(x.device)
+            idx = order[i * batch_size:(i + 1) * batch_size]
             try:
-                logs = model.training_step(x[idx].to(device), y[idx].to(device), optimizers)
+                logs = model.training_step(x[idx], y[idx], optimizers)
             except RuntimeError:  # e.g. BCE refusing NaN outputs of NaN weights
                 if all(torch.isfinite(p).all() for p in model.parameters()):
                     raise
                 raise _diverged(model.name, "the weights became NaN or infinite", epoch + 1, i + 1) from None
-            for key, tensor in logs.items():
-                value = float(tensor)
-                if not math.isfinite(value) or abs(value) > DIVERGED:
-                    raise _diverged(model.name, f"{key} became {value:g}", epoch + 1, i + 1)
-                totals[key] = totals.get(key, 0.0) + value
-                counts[key] = counts.get(key, 0) + 1
-            if i % 20 == 0:
-                bar.set_postfix({k: f"{float(v):.3f}" for k, v in logs.items()})
+            logged.record(i, logs)
+            if (i + 1) % read_every == 0 or i + 1 == steps:
+                bad = logged.read()
+                if bad is not None:
+                    key, value, step = bad
+                    raise _diverged(model.name, f"{key} became {value:g}", epoch + 1, step + 1)
+                if i % 20 == 0 or i + 1 == steps:
+                    bar.set_postfix({k: f"{v:.3f}" for k, v in logged.latest.items()})
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        row = {"epoch": epoch + 1, **{k: v / counts[k] for k, v in totals.items()},
+        row = {"epoch": epoch + 1, **logged.means(),
                "seconds": time.perf_counter() - start}
         if quick_fid is not None:
             model.eval()

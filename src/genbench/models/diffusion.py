@@ -36,6 +36,7 @@ class DiffusionConfig:
     p_uncond: float = param(ge=0, lt=1)  # label dropout for classifier-free guidance
     ema_decay: float = param(ge=0, lt=1)
     precision: str = param(choices=("auto", "float32", "bfloat16"))  # auto: bfloat16 where native
+    compile: str = param(choices=("none", "default", "reduce-overhead"))  # torch.compile of the trained net
     epochs: int | None = param(ge=1, default=None)  # unset: the top-level epochs
 
     def validate(self, prefix):
@@ -67,8 +68,13 @@ class DiffusionModel(GenerativeModel):
     def __init__(self, config, net: torch.nn.Module):
         super().__init__(config)
         self.net = net
-        self.ema = copy.deepcopy(net).requires_grad_(False)
+        self.ema = copy.deepcopy(net).requires_grad_(False)  # sampled eagerly: its batch sizes vary
+        if config.compile != "none":
+            # in place (the state dict keeps its keys); static shapes: a batch of 128 and the last one
+            self.net.compile(mode=config.compile, dynamic=False)
         self.register_buffer("ema_updates", torch.zeros((), dtype=torch.long))
+        self._ema_count = None  # ema_updates on the host; None: read it at the next update
+        self.register_load_state_dict_post_hook(lambda module, _: setattr(module, "_ema_count", None))
         betas = torch.linspace(config.beta_start, config.beta_end, config.timesteps, dtype=torch.float64)
         self.register_buffer("betas", betas, persistent=False)
         self.register_buffer("alpha_bar", torch.cumprod(1.0 - betas, dim=0), persistent=False)
@@ -138,13 +144,22 @@ class DiffusionModel(GenerativeModel):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        with torch.no_grad():  # EMA with the usual warm-up, so early weights fade quickly
-            self.ema_updates += 1
-            n = float(self.ema_updates)
-            decay = min(self.config.ema_decay, (1 + n) / (10 + n))
-            for p_ema, p in zip(self.ema.parameters(), self.net.parameters()):
-                p_ema.lerp_(p, 1 - decay)
+        self.update_ema()
         return {"loss": loss.detach()}
+
+    @torch.no_grad()
+    def update_ema(self):
+        """One EMA update with the usual warm-up, so early weights fade quickly: decay
+        min(ema_decay, (1 + n) / (10 + n)) at the n-th update, all parameters in one fused
+        call. n is counted on the host too (read from the saved buffer once), so the
+        update never waits for a GPU."""
+        if self._ema_count is None:
+            self._ema_count = int(self.ema_updates)
+        self._ema_count += 1
+        self.ema_updates += 1
+        n = float(self._ema_count)
+        decay = min(self.config.ema_decay, (1 + n) / (10 + n))
+        torch._foreach_lerp_(list(self.ema.parameters()), list(self.net.parameters()), 1 - decay)
 
     # --------------------------------------------------------------------- sampling
 
