@@ -135,3 +135,22 @@ def test_compiling_the_network_keeps_its_weights_and_their_names():
     assert compiled.state_dict().keys() == eager.state_dict().keys()
     for key, value in eager.state_dict().items():
         assert torch.equal(compiled.state_dict()[key], value), key
+
+
+def test_a_compiled_network_runs_other_batch_sizes_eagerly():
+    """The compiled graph serves the first step's batch size; an epoch's last, smaller batch
+    runs the same network eagerly, so no second graph is compiled (minutes on a GPU)."""
+    model = ddpm(width=8, timesteps=50, compile="reduce-overhead")
+    graph_batches = []
+    eager_call = model.net._call_impl
+
+    def stand_in_graph(x, t, y):  # compiling for real takes minutes on a CPU
+        graph_batches.append(len(x))
+        return eager_call(x, t, y)
+
+    model.net._compiled_call_impl = stand_in_graph
+    x, y = torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    for n in (8, 8, 5, 8):
+        assert torch.isfinite(model.loss(x[:n], y[:n]))
+    assert graph_batches == [8, 8, 8]
+

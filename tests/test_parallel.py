@@ -1,6 +1,6 @@
 """The parallel runner (python -m genbench.parallel) on the real dvc.yaml and params.yaml with
-stand-in stage scripts: every stage in order, the models' chains at once, the committed
-yardstick checked and never re-made, a failed chain re-run with the fallback, and the result
+stand-in stage scripts: every stage after the stages it reads from and no later, the committed
+yardstick checked and never re-made, a failed stage run again with the fallback, and the result
 set. That its results equal `dvc repro`'s is checked end to end in test_pipeline.py."""
 
 import hashlib
@@ -33,7 +33,7 @@ with open("ran.txt", "a") as fh:
     fh.write(f"{name} start {time.time()}\\n")
 if name == "train@ddpm" and params["models"]["ddpm"]["train"].get("compile", "none") != "none":
     sys.exit("error: compile failed")
-time.sleep((60 if params["epochs"] == 99 else 0.5) if stage == "train" else 0.05)
+time.sleep((60 if params["epochs"] == 99 else 0.5) if stage == "train" else 0.3)
 if stage == "normalize":
     Path("plots").mkdir(exist_ok=True)
     Path("plots/summary.csv").write_text(Path("stages/summary.csv").read_text())
@@ -82,16 +82,27 @@ def events(project):
     return {(name, what): float(when) for name, what, when in rows}
 
 
-def test_every_stage_runs_in_order_with_the_models_at_once(project, monkeypatch):
+def test_every_stage_runs_after_what_it_reads_and_no_later(project, monkeypatch):
     assert run_in(project, monkeypatch, "--set", "epochs=50", "--out", "results/{device}-epochs{epochs}") == 0
     models = list(yaml.safe_load((project / "params.yaml").read_text())["models"])
     seen = events(project)
+
+    def before(first, then):
+        assert seen[(first, "end")] <= seen[(then, "start")], (first, then)
+
     for model in models:
-        chain = [s for s in parallel.CHAIN if s != "sweep" or model == "ddpm"]
-        times = [seen[(f"{s}@{model}", "start")] for s in chain]
-        assert times == sorted(times), model
-        assert seen[("download", "end")] <= seen[(f"train@{model}", "start")]
-        assert seen[(f"score@{model}", "end")] <= seen[("normalize", "start")]
+        before("download", f"train@{model}")
+        before(f"train@{model}", f"sample@{model}")
+        for stage in ("grids", "score"):
+            before(f"sample@{model}", f"{stage}@{model}")
+            before(f"{stage}@{model}", "plot" if stage == "grids" else "normalize")
+        # grids and scores read the same samples: they ran at the same time
+        assert seen[(f"score@{model}", "start")] < seen[(f"grids@{model}", "end")], model
+    before("train@ddpm", "sweep@ddpm")
+    before("sweep@ddpm", "plot")
+    before("normalize", "plot")
+    # the sweep reads the checkpoint only: it ran beside the DDPM's sampling
+    assert seen[("sweep@ddpm", "start")] < seen[("sample@ddpm", "end")]
     # the models' training overlapped: every one started before any one ended
     assert max(seen[(f"train@{m}", "start")] for m in models) < min(seen[(f"train@{m}", "end")] for m in models)
     assert not any(name in ("evaluator", "reference", "seeds", "studies") for name, _ in seen)
@@ -99,8 +110,8 @@ def test_every_stage_runs_in_order_with_the_models_at_once(project, monkeypatch)
     out = project / "results" / "cpu-epochs50"
     run = json.loads((out / "run.json").read_text())
     assert run["params"]["epochs"] == 50 and run["changes"] == ["epochs=50"] and run["retried"] == []
-    assert set(run["stages"]) == {"download", "normalize", "plot"} | {
-        f"{s}@{m}" for m in models for s in parallel.CHAIN if s != "sweep" or m == "ddpm"}
+    assert set(run["stages"]) == {"download", "normalize", "plot", "sweep@ddpm"} | {
+        f"{s}@{m}" for m in models for s in ("train", "sample", "grids", "score")}
     assert all(s["ok"] and s["seconds"] >= 0 for s in run["stages"].values())
     assert run["yardstick_md5"].keys() == {p for files in YARDSTICK_FILES.values() for p in files}
     assert yaml.safe_load((out / "params.yaml").read_text())["epochs"] == 50
@@ -115,26 +126,37 @@ def test_every_stage_runs_in_order_with_the_models_at_once(project, monkeypatch)
     assert not (project / "plots").exists()
 
 
-def test_a_failed_chain_is_rerun_with_the_fallback_after_the_others(project, monkeypatch, capsys):
+def test_jobs_limits_the_stages_at_a_time(project, monkeypatch):
+    assert run_in(project, monkeypatch, "--jobs", "2", "--out", "results/run") == 0
+    seen = events(project)
+    for name, what in seen:
+        if what == "start":
+            at = seen[(name, "start")]
+            assert sum(seen[(n, "start")] <= at < seen[(n, "end")] for n, w in seen if w == "start") <= 2, name
+
+
+def test_a_failed_stage_runs_again_at_once_with_the_fallback(project, monkeypatch, capsys):
     code = run_in(project, monkeypatch, "--set", "models.ddpm.train.compile=reduce-overhead",
                   "--fallback", "models.ddpm.train.compile=none", "--out", "results/run")
     assert code == 0
     seen = events(project)
-    others_done = max(seen[(f"score@{m}", "end")] for m in ("vae", "gan", "wgan_gp"))
-    assert seen[("train@ddpm", "end")] > others_done  # the retry came after the others' chains
+    # the retry did not wait for the other models' stages
+    assert seen[("train@ddpm", "start")] < max(seen[(f"score@{m}", "end")] for m in ("vae", "gan", "wgan_gp"))
     run = json.loads((project / "results/run/run.json").read_text())
-    assert run["retried"] == ["ddpm"] and run["fallback"] == ["models.ddpm.train.compile=none"]
+    assert run["retried"] == ["train@ddpm"] and run["fallback"] == ["models.ddpm.train.compile=none"]
     assert not run["stages"]["train@ddpm (first try)"]["ok"] and run["stages"]["train@ddpm"]["ok"]
     assert run["params"]["models"]["ddpm"]["train"]["compile"] == "none"
-    assert "train@ddpm: FAILED (1) in" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "train@ddpm: FAILED (1) in" in out and "train@ddpm: running it again with models.ddpm" in out
 
 
-def test_a_failed_chain_without_fallback_fails_the_run_and_skips_the_aggregates(project, monkeypatch):
+def test_a_failed_stage_without_fallback_fails_the_run_and_skips_what_reads_it(project, monkeypatch):
     code = run_in(project, monkeypatch, "--set", "models.ddpm.train.compile=default", "--out", "results/run")
     assert code == 1
     run = json.loads((project / "results/run/run.json").read_text())
-    assert "sample@ddpm" not in run["stages"] and "normalize" not in run["stages"]
-    assert run["stages"]["score@vae"]["ok"]
+    assert not {"sample@ddpm", "sweep@ddpm", "normalize", "plot"} & set(run["stages"])
+    assert run["stages"]["score@vae"]["ok"] and run["stages"]["grids@gan"]["ok"]
+    assert "6 of 7 models trained" in (project / "results/run/README.md").read_text()
 
 
 @pytest.mark.parametrize("change, message", [
@@ -156,12 +178,22 @@ def test_a_yardstick_file_that_is_not_the_committed_one_is_refused(project, monk
     assert "data/reference/features.pt: missing or not the file dvc.lock records" in capsys.readouterr().err
 
 
-def test_stage_commands_are_dvc_yamls_with_this_python():
+def test_the_stages_are_dvc_yamls_with_this_python():
     dvc_yaml = yaml.safe_load((ROOT / "dvc.yaml").read_text())
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    cmd = parallel.stage_command(dvc_yaml, params, "train", "ddpm")
-    assert cmd.startswith(f"{sys.executable} stages/train.py ddpm ") and "data/checkpoints/ddpm.pt" in cmd
-    assert "${" not in parallel.stage_command(dvc_yaml, params, "normalize")
+    stages = parallel.pipeline(dvc_yaml, params)
+    train = stages["train@ddpm"]
+    assert train.command.startswith(f"{sys.executable} stages/train.py ddpm ")
+    assert "data/checkpoints/ddpm.pt" in train.outs and "plots/history/ddpm.csv" in train.outs
+    assert "src/genbench/models/diffusion.py" in train.deps  # ${item.family} filled in
+    assert set(stages) - {"download", "normalize", "plot"} == {
+        f"{s}@{m}" for s in ("train", "sample", "grids", "score") for m in params["models"]} | {
+        f"sweep@{m}" for m in params["sweep"]}
+    after = parallel.upstream(stages)
+    assert after["train@ddpm"] == {"download"}  # the yardstick's files are inputs, not stages
+    assert after["sweep@ddpm"] == {"train@ddpm"}
+    assert after["normalize"] == {f"{s}@{m}" for s in ("train", "sample", "score") for m in params["models"]}
+    assert {"sweep@ddpm", "normalize"} < after["plot"] and "score@vae" not in after["plot"]
 
 
 def test_a_stopped_run_ends_its_stages_and_keeps_what_finished(project):

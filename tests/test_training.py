@@ -1,6 +1,7 @@
 """The shared training loop: determinism, resume after an interruption, the NaN guard."""
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import pytest
@@ -210,6 +211,28 @@ def test_divergence_beyond_nan_stops_with_one_line(tmp_path, model, message, rea
                        resume_path=tmp_path / "s.pt", fingerprint="f", read_every=read_every)
 
 
+class _TwoLosses(_Exploding):
+    """D's loss every step, G's every second step (as WGAN-GP logs them): G's explodes at
+    step 4, D's turns NaN at step 5."""
+
+    def training_step(self, x, y, optimizers):
+        n = self.steps_seen()
+        logs = {"d_loss": torch.tensor(float("nan") if n >= 5 else 1.0)}
+        if n % 2 == 0:
+            logs["g_loss"] = torch.tensor(1e9 if n >= 4 else 1.0)
+        return logs
+
+
+@pytest.mark.parametrize("read_every", [None, 1000])
+def test_divergence_names_the_earliest_step_whichever_loss_it_was(tmp_path, read_every):
+    """Read once per epoch (a GPU's default), the message still names the first bad step,
+    not the first bad value of the first key."""
+    x, y = tiny_data(64)
+    with pytest.raises(DivergenceError, match=r"exploding: g_loss became 1e\+09 at epoch 1 \(step 4\)"):
+        training.train(_TwoLosses(_Cfg(lr=1.0)), x, y, epochs=1, batch_size=8, seed=0, device=CPU,
+                       resume_path=tmp_path / "s.pt", fingerprint="f", read_every=read_every)
+
+
 def test_an_unreadable_resume_state_is_ignored_not_fatal(tmp_path, capsys):
     full, _ = run(tmp_path / "full", epochs=2)
     (tmp_path / "cut").mkdir()
@@ -249,3 +272,25 @@ def test_evaluator_training_stops_when_its_loss_explodes(mnist_raw_dir):
     recipe = dataclasses.replace(PARAMS.evaluator, width=8, epochs=1, lr=1000.0)
     with pytest.raises(DivergenceError, match=r"evaluator: loss became .* training diverged"):
         train_classifier(x, y, recipe)
+
+
+@pytest.mark.parametrize("device, calls", [("cpu", [100] * 10), ("cuda", [1000])])
+def test_the_quick_fid_samples_in_fixed_chunks_per_device(monkeypatch, device, calls):
+    """1,000 quick-FID images: ten calls of 100 on a CPU (as always), one of 1,000 on a GPU,
+    whatever the sample batch-size setting."""
+    from genbench import monitor
+    from genbench.evaluator import Evaluator
+    from genbench.reference import Reference
+
+    seen = []
+
+    def fake_generate(model, n, seed, batch_size):
+        seen.extend(min(batch_size, n - i) for i in range(0, n, batch_size))
+        return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)), None, 0.0
+
+    monkeypatch.setattr(monitor, "generate", fake_generate)
+    monkeypatch.setattr(type(tiny_vae()), "device", property(lambda self: torch.device(device)))
+    feats = torch.randn(200, 128, generator=torch.Generator().manual_seed(0))
+    reference = Reference(feats, None, None, feats, feats)
+    fid = monitor.QuickFID(Evaluator(width=4), reference, n=1000, seed=0)(tiny_vae())
+    assert seen == calls and math.isfinite(fid)

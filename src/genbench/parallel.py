@@ -1,9 +1,10 @@
-"""The whole pipeline outside DVC, every model's chain (train, sample, grids, score, sweep) in
-its own process and all models at once, for a GPU: the models are far smaller than the device,
-and DVC runs stages one after another. The commands are dvc.yaml's, run in a scratch folder on
-a copy of params.yaml with the ``--set`` changes; the yardstick (evaluator, reference features)
-is the committed run's, checked against dvc.lock, so the scores compare with the CPU table.
-The result set (metrics, summary table, histories, figures, each stage's wall time) goes to
+"""The whole pipeline outside DVC, its stages run as soon as the stages they depend on have
+ended, in parallel processes, for a GPU: the models are far smaller than the device, and DVC
+runs stages one after another. The stages and their order are dvc.yaml's (a stage waits for
+every stage whose outputs it reads), their commands run in a scratch folder on a copy of
+params.yaml with the ``--set`` changes; the yardstick (evaluator, reference features) is the
+committed run's, checked against dvc.lock, so the scores compare with the CPU table. The
+result set (metrics, summary table, histories, figures, each stage's wall time) goes to
 ``--out``; nothing in the project's own outputs or dvc.lock changes.
 
     python -m genbench.parallel --set epochs=50 --set device=cuda --out 'results/gpu-{device}-epochs{epochs}'
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -23,7 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -36,9 +39,8 @@ from genbench.utils import read_csv, write_json
 
 # The stages whose outputs make the yardstick: reused from the committed run, never re-run.
 YARDSTICK = ("evaluator", "reference")
-# Each model's stages in order, and the aggregates after every model's.
-CHAIN = ("train", "sample", "grids", "score", "sweep")
-AGGREGATES = ("normalize", "plot")
+# Stages that collect other runs (seed runs, studies' experiments), not this one's.
+COLLECTORS = ("seeds", "studies")
 # What the result set keeps of the scratch folder: (path there, path in --out).
 RESULTS = [("metrics", "metrics"), ("plots/summary.csv", "summary.csv"), ("plots/history", "history"),
            ("plots/figures", "figures"), ("plots/samples", "samples"), ("plots/sweep", "sweep"),
@@ -92,15 +94,65 @@ def check_yardstick(project: Path, params: dict) -> dict[str, str]:
     return files
 
 
-def stage_command(dvc_yaml: dict, params: dict, stage: str, model: str | None = None) -> str:
-    """dvc.yaml's command of ``stage`` (for ``model``, a foreach stage), its python this one's."""
-    entry = dvc_yaml["stages"][stage]
-    cmd = entry["do"]["cmd"] if "do" in entry else entry["cmd"]
-    if model is not None:
-        cmd = cmd.replace("${key}", model).replace("${item.family}", params["models"][model]["family"])
-    if "${" in cmd:
-        raise ConfigError(f"dvc.yaml: stage {stage}'s command has a variable this runner cannot fill: {cmd}")
-    return re.sub(r"^python ", f"{sys.executable} ", cmd)
+@dataclass
+class Stage:
+    command: str
+    deps: list[str]
+    outs: list[str]  # outs, metrics and plots alike
+
+
+def _paths(entries) -> list[str]:
+    return [next(iter(e)) if isinstance(e, dict) else e for e in entries or []]
+
+
+def _fill(text: str, key: str | None, item) -> str:
+    """A foreach stage's ``${key}`` and ``${item.FIELD}`` for one item (key None: a plain stage)."""
+    if key is None:
+        return text
+
+    def value(match):
+        name = match.group(1)
+        return key if name == "key" else str(item[name.removeprefix("item.")])
+    return re.sub(r"\$\{(key|item\.\w+)\}", value, text)
+
+
+def pipeline(dvc_yaml: dict, params: dict) -> dict[str, Stage]:
+    """dvc.yaml's stages that this runner runs (every one but the yardstick's and the
+    collectors), each foreach stage once per item of its params.yaml section, under DVC's
+    names (train@ddpm), each command run by this python."""
+    stages = {}
+    for name, entry in dvc_yaml["stages"].items():
+        if name in YARDSTICK + COLLECTORS:
+            continue
+        if "foreach" in entry:
+            section = re.fullmatch(r"\$\{(\w+)\}", entry["foreach"]).group(1)
+            items = [(f"{name}@{key}", key, item) for key, item in params[section].items()]
+            entry = entry["do"]
+        else:
+            items = [(name, None, None)]
+        outs = _paths(itertools.chain(entry.get("outs", []), entry.get("metrics", []), entry.get("plots", [])))
+        for full_name, key, item in items:
+            command = _fill(entry["cmd"], key, item)
+            if "${" in command:
+                raise ConfigError(f"dvc.yaml: stage {full_name}'s command has a variable this runner "
+                                  f"cannot fill: {command}")
+            stages[full_name] = Stage(command=re.sub(r"^python ", f"{sys.executable} ", command),
+                                      deps=[_fill(p, key, item) for p in _paths(entry.get("deps"))],
+                                      outs=[_fill(p, key, item) for p in outs])
+    return stages
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether two dvc.yaml paths are the same or one is inside the other."""
+    return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
+
+
+def upstream(stages: dict[str, Stage]) -> dict[str, set[str]]:
+    """Each stage's prerequisites: the stages whose outputs it reads (a file, or a folder that
+    holds other stages' files)."""
+    return {name: {other for other, o in stages.items() if other != name
+                   and any(_overlap(dep, out) for dep in stage.deps for out in o.outs)}
+            for name, stage in stages.items()}
 
 
 class Runner:
@@ -144,10 +196,6 @@ class Runner:
         print(f"{name}: {'done' if code == 0 else f'FAILED ({code})'} in {seconds:.1f} s"
               + (f": {tail[0]}" if tail else ""), flush=True)
         return code == 0
-
-    def chain(self, stages: list[tuple[str, str]]) -> bool:
-        """Run stages in order, stopping at the first that fails."""
-        return all(self.run(name, command) for name, command in stages)
 
 
 def device_description(params: dict) -> str:
@@ -210,9 +258,10 @@ def write_readme(out: Path, run: dict) -> None:
                    f"{len(models)} models trained ({', '.join(trained) or 'none'}), {len(scored)} scored")
     else:
         outcome = f"the whole protocol in {minutes:.1f} min"
+    limit = f" ({run['jobs']} at most at a time)" if run["jobs"] else ""
     lines = [f"# {run['device']}, {run['params']['epochs']} epochs: {outcome}", "",
              f"`python -m genbench.parallel {' '.join('--set ' + c for c in run['changes'])}` "
-             f"at commit {run['commit']}, {run['jobs']} models at a time, torch {run['torch']}; "
+             f"at commit {run['commit']}, each stage as soon as its inputs were ready{limit}, torch {run['torch']}; "
              "the yardstick (evaluator, reference features) is the committed CPU run's, "
              "so FID and the other scores compare with the README's table.", ""]
     if (out / "summary.csv").is_file():
@@ -223,30 +272,45 @@ def write_readme(out: Path, run: dict) -> None:
     (out / "README.md").write_text("\n".join(lines) + "\n")
 
 
-def run_stages(runner, dvc_yaml, params, models, jobs, chain_of, fallback, workdir):
-    """Download, every model's chain (``jobs`` at a time), a failed chain again with the
-    ``fallback`` changes, then the aggregates: (download ok, models failed, models retried)."""
-    if not runner.run("download", stage_command(dvc_yaml, params, "download")):
-        return False, [], []
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    try:
-        done = dict(zip(models, pool.map(lambda m: runner.chain(chain_of(m)), models)))
-    except KeyboardInterrupt:
-        runner.stop()  # before the pool waits for its threads: their stages end now
-        raise
-    finally:
-        pool.shutdown()
-    failed = [m for m in models if not done[m]]
-    retried = failed if fallback else []
-    if failed and fallback:
-        for change in fallback:
-            set_param(params, change)
-        (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-        print(f"re-running {', '.join(failed)} with {', '.join(fallback)}", flush=True)
-        failed = [m for m in failed if not runner.chain(chain_of(m))]
-    if not failed:
-        runner.chain([(s, stage_command(dvc_yaml, params, s)) for s in AGGREGATES])
-    return True, failed, retried
+def run_stages(runner: Runner, stages: dict[str, Stage], jobs: int | None, fallback: list[str],
+               params: dict, workdir: Path) -> tuple[list[str], list[str]]:
+    """Run every stage once the stages it reads from have succeeded, ``jobs`` at a time (None:
+    no limit), in dvc.yaml's order among those ready. A failed stage is run again at once with
+    the ``fallback`` changes (they hold for every stage started after the failure), and the
+    stages after one that fails are never started. Returns (stages failed, stages retried)."""
+    after = upstream(stages)
+    waiting, running = list(stages), {}
+    done, failed, retried = set(), [], []
+    with ThreadPoolExecutor(max_workers=jobs or len(stages)) as pool:
+        try:
+            while waiting or running:
+                for name in list(waiting):
+                    if after[name] & set(failed):
+                        waiting.remove(name)  # never started: it would read a failed stage's outputs
+                    elif after[name] <= done and (jobs is None or len(running) < jobs):
+                        waiting.remove(name)
+                        running[pool.submit(runner.run, name, stages[name].command)] = name
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    name = running.pop(future)
+                    if future.result():
+                        done.add(name)
+                    elif fallback and name not in retried and not runner.stopped:
+                        if not retried:
+                            for change in fallback:
+                                set_param(params, change)
+                            (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+                        print(f"{name}: running it again with {', '.join(fallback)}", flush=True)
+                        retried.append(name)
+                        running[pool.submit(runner.run, name, stages[name].command)] = name
+                    else:
+                        failed.append(name)
+        except KeyboardInterrupt:
+            runner.stop()  # before the pool waits for its threads: their stages end now
+            raise
+    return failed, retried
 
 
 def main(argv=None) -> int:
@@ -255,9 +319,10 @@ def main(argv=None) -> int:
                         help="change a param (as `dvc exp run -S`); repeatable")
     parser.add_argument("--out", required=True,
                         help="the result set's folder; {device} and {epochs} are filled in")
-    parser.add_argument("--jobs", type=int, default=None, help="models at a time (default: all)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="stages at a time (default: every stage whose inputs are ready)")
     parser.add_argument("--fallback", action="append", default=[], metavar="KEY=VALUE",
-                        help="a change to re-run a failed model's chain with, after the others")
+                        help="a change to run a failed stage again with, at once; repeatable")
     parser.add_argument("--commit", help="the code's commit, for a copy without .git (default: git describe)")
     parser.add_argument("--workdir", type=Path, default=None, help="scratch folder (default: a new temporary one)")
     args = parser.parse_args(argv)
@@ -269,36 +334,36 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     out = Path(args.out.format(device=device_label(params), epochs=params["epochs"]))
-    dvc_yaml = yaml.safe_load((project / "dvc.yaml").read_text())
-    models = list(params["models"])
-    jobs = args.jobs or len(models)
-    runner = Runner(workdir, threads=max(1, (os.cpu_count() or 1) // jobs))
-    print(f"{len(models)} models, {jobs} at a time, in {workdir}; results to {out}", flush=True)
-
-    def chain_of(model):
-        stages = [s for s in CHAIN if s != "sweep" or model in params["sweep"]]
-        return [(f"{s}@{model}", stage_command(dvc_yaml, params, s, model)) for s in stages]
+    try:
+        stages = pipeline(yaml.safe_load((project / "dvc.yaml").read_text()), params)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    # each model's training is a process: the CPU's cores shared among them
+    runner = Runner(workdir, threads=max(1, (os.cpu_count() or 1) // len(params["models"])))
+    print(f"{len(stages)} stages, {args.jobs or 'every one ready'} at a time, in {workdir}; results to {out}",
+          flush=True)
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, interrupted)  # `timeout` stops a run: keep what finished
-    outcome = None  # (download ok, models failed, models retried); None when interrupted
+    failed, retried, cut = [], [], False
     try:
-        outcome = run_stages(runner, dvc_yaml, params, models, jobs, chain_of, args.fallback, workdir)
+        failed, retried = run_stages(runner, stages, args.jobs, args.fallback, params, workdir)
     except KeyboardInterrupt:
         print("interrupted: writing what finished", flush=True)
-    ok, failed, retried = outcome or (False, [], [])
-    cut = outcome is None
+        cut = True
     wall = time.perf_counter() - runner.start
     commit = args.commit or subprocess.run(["git", "describe", "--always", "--dirty"], cwd=project,
                                            capture_output=True, text=True).stdout.strip() or "unknown"
     run = {"device": device_description(params), "torch": torch.__version__, "commit": commit,
            "changes": args.changes, "retried": retried, "fallback": args.fallback if retried else [],
-           "jobs": jobs, "cpus": os.cpu_count(), "wall_seconds": round(wall, 1), "cut": cut,
+           "jobs": args.jobs, "cpus": os.cpu_count(), "wall_seconds": round(wall, 1), "cut": cut,
            "stages": runner.stages, "yardstick_md5": yardstick, "params": params}
     write_results(workdir, out, run)
     print(f"wrote {out} ({wall / 60:.1f} min)" + (f"; failed: {', '.join(failed)}" if failed else ""), flush=True)
-    return 0 if ok and not failed and all(runner.stages.get(s, {}).get("ok") for s in AGGREGATES) else 1
+    complete = all(runner.stages.get(name, {}).get("ok") for name in stages)
+    return 0 if complete and not cut else 1
 
 
 if __name__ == "__main__":

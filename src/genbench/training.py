@@ -110,18 +110,19 @@ class _Logged:
             self.pending.setdefault(key, []).append(step)
 
     def read(self) -> tuple[str, float, int] | None:
-        """Add the pending values to the sums; the first diverged one, if any, as (key,
+        """Add the pending values to the sums; the earliest diverged one, if any, as (key,
         value, step): NaN, infinite or beyond DIVERGED."""
+        logged = []  # (step, key, value) of every pending value, in step order
         for key, steps in self.pending.items():
             values = self.buffers[key][steps[0]:steps[-1] + 1].tolist()
-            for step in steps:
-                value = values[step - steps[0]]
-                if not math.isfinite(value) or abs(value) > DIVERGED:
-                    return key, value, step
-                self.totals[key] = self.totals.get(key, 0.0) + value
-                self.counts[key] = self.counts.get(key, 0) + 1
-                self.latest[key] = value
+            logged += [(step, key, values[step - steps[0]]) for step in steps]
         self.pending = {}
+        for step, key, value in sorted(logged, key=lambda row: row[0]):
+            if not math.isfinite(value) or abs(value) > DIVERGED:
+                return key, value, step
+            self.totals[key] = self.totals.get(key, 0.0) + value
+            self.counts[key] = self.counts.get(key, 0) + 1
+            self.latest[key] = value
         return None
 
     def means(self) -> dict[str, float]:

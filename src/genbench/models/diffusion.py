@@ -70,8 +70,9 @@ class DiffusionModel(GenerativeModel):
         self.net = net
         self.ema = copy.deepcopy(net).requires_grad_(False)  # sampled eagerly: its batch sizes vary
         if config.compile != "none":
-            # in place (the state dict keeps its keys); static shapes: a batch of 128 and the last one
+            # in place (the state dict keeps its keys), for static shapes: one graph, see loss()
             self.net.compile(mode=config.compile, dynamic=False)
+        self._compiled_batch = None  # the batch size the compiled graph was made for
         self.register_buffer("ema_updates", torch.zeros((), dtype=torch.long))
         self._ema_count = None  # ema_updates on the host; None: read it at the next update
         self.register_load_state_dict_post_hook(lambda module, _: setattr(module, "_ema_count", None))
@@ -135,8 +136,18 @@ class DiffusionModel(GenerativeModel):
         drop = torch.rand(n, device=x0.device) < self.config.p_uncond
         y = torch.where(drop, torch.full_like(y, NO_LABEL), y)
         with self._autocast(x0.device):
-            pred = self.net(self.q_sample(x0, t, noise), t, y)
+            pred = self._training_net(n)(self.q_sample(x0, t, noise), t, y)
         return F.mse_loss(pred.float(), noise)
+
+    def _training_net(self, batch: int):
+        """The compiled net for the batch size of the first step, the same net run eagerly
+        for any other (an epoch's last, smaller batch): one step in 469 forgoes the graph,
+        and a second compilation (about as long as the first on a GPU) is never made."""
+        if self.config.compile == "none":
+            return self.net
+        if self._compiled_batch is None:
+            self._compiled_batch = batch
+        return self.net if batch == self._compiled_batch else self.net.forward
 
     def training_step(self, x, y, optimizers):
         loss = self.loss(x, y)
