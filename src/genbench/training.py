@@ -112,7 +112,7 @@ class _Logged:
     def read(self) -> tuple[str, float, int] | None:
         """Add the pending values to the sums; the earliest diverged one, if any, as (key,
         value, step): NaN, infinite or beyond DIVERGED."""
-        logged = []  # (step, key, value) of every pending value, in step order
+        logged = []  # (step, key, value) of every pending value
         for key, steps in self.pending.items():
             values = self.buffers[key][steps[0]:steps[-1] + 1].tolist()
             logged += [(step, key, values[step - steps[0]]) for step in steps]

@@ -142,7 +142,7 @@ class DiffusionModel(GenerativeModel):
     def _training_net(self, batch: int):
         """The compiled net for the batch size of the first step, the same net run eagerly
         for any other (an epoch's last, smaller batch): one step in 469 forgoes the graph,
-        and a second compilation (about as long as the first on a GPU) is never made."""
+        and no second graph is compiled (compiling cost minutes of a GPU run's first epoch)."""
         if self.config.compile == "none":
             return self.net
         if self._compiled_batch is None:
