@@ -339,8 +339,8 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    # each model's training is a process: the CPU's cores shared among them
-    runner = Runner(workdir, threads=max(1, (os.cpu_count() or 1) // len(params["models"])))
+    # the CPU's cores shared among the processes at once: the trainings, or --jobs
+    runner = Runner(workdir, threads=max(1, (os.cpu_count() or 1) // (args.jobs or len(params["models"]))))
     print(f"{len(stages)} stages, {args.jobs or 'every one ready'} at a time, in {workdir}; results to {out}",
           flush=True)
 
