@@ -34,6 +34,7 @@ import yaml
 
 from genbench.config import load_params
 from genbench.errors import ConfigError, DataError
+from genbench.layout import entry_path
 from genbench.tables import markdown_summary
 from genbench.utils import read_csv, write_json
 
@@ -102,7 +103,7 @@ class Stage:
 
 
 def _paths(entries) -> list[str]:
-    return [next(iter(e)) if isinstance(e, dict) else e for e in entries or []]
+    return [entry_path(e) for e in entries or []]
 
 
 def _fill(text: str, key: str | None, item) -> str:
@@ -330,15 +331,11 @@ def main(argv=None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="genbench-parallel-"))
     try:
         params, yardstick = prepare(project, workdir, args.changes)
+        stages = pipeline(yaml.safe_load((project / "dvc.yaml").read_text()), params)
     except (ConfigError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     out = Path(args.out.format(device=device_label(params), epochs=params["epochs"]))
-    try:
-        stages = pipeline(yaml.safe_load((project / "dvc.yaml").read_text()), params)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     # the CPU's cores shared among the processes at once: the trainings, or --jobs
     runner = Runner(workdir, threads=max(1, (os.cpu_count() or 1) // (args.jobs or len(params["models"]))))
     print(f"{len(stages)} stages, {args.jobs or 'every one ready'} at a time, in {workdir}; results to {out}",
