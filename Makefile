@@ -1,17 +1,29 @@
 # `make repro`: set up .venv if needed and run the whole pipeline.  `make test`: set up, run the tests.
+# The set-up installs requirements.lock (every Python package, pinned, hash-checked), then the
+# project itself; `make lock` regenerates the lock from pyproject.toml's ranges.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+LOCK := requirements.lock
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: repro seeds study gpu test report validate clean-venv
+.PHONY: repro seeds study gpu test lock report validate clean-venv
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PIP) install --require-hashes --no-deps -r $(LOCK)
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $@
+
+# pip-tools resolves pyproject.toml (test extra and build requirements included) on this
+# machine's Python and writes every pin with the hashes of its files
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install pip-tools==7.6.2
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra test --all-build-deps \
+	  --strip-extras --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
 
 # vega, vega-lite and vega-embed for the offline report (versions pinned in package-lock.json)
 $(NODE_STAMP): package.json package-lock.json
@@ -44,7 +56,7 @@ gpu: $(STAMP)
 	PYTHON=$(BIN)/python bash benchmarks/gpu.sh run
 
 test: $(STAMP) $(NODE_STAMP)
-	PATH="$(BIN):$$PATH" python -m pytest
+	PATH="$(BIN):$$PATH" python -m pytest -n 2 --dist loadfile --durations=25
 
 report: $(STAMP) $(NODE_STAMP)
 	PATH="$(BIN):$$PATH" python -m genbench.report --out report

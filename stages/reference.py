@@ -16,10 +16,11 @@ def main():
     seed_everything(params.evaluator.seed)
     x, y = load_split(args.mnist, train=True)
     xt, yt = load_split(args.mnist, train=False)
-    reference = compute_reference(load_evaluator(args.evaluator), x, xt, yt,
-                                  num_real=params.score.num_real, seed=params.evaluator.seed)
+    evaluator = load_evaluator(args.evaluator, params.evaluator.source)
+    reference = compute_reference(evaluator, x, xt, yt, num_real=params.score.num_real, seed=params.evaluator.seed)
     reference.save(args.reference)
-    values = reference_values(yardstick(params, reference, xt, yt),
+    seen = x if params.data.train_subset is None else x[:params.data.train_subset]  # memorization's training set
+    values = reference_values(yardstick(params, reference, xt, yt, evaluator, seen),
                               RealTrain(x, y, num_samples=params.sample.num_samples))
     write_json(args.metrics, values)
     print("real-data reference:", values)

@@ -20,7 +20,7 @@ def main():
     defaults = dataclasses.asdict(spec.sampling)
     real = Reference.load(args.reference).test_features[:params.score.num_real]
     series = run_sweep(load_checkpoint(args.checkpoint, device), defaults, sweep_config(params, spec),
-                       load_evaluator(args.evaluator), real, params.seed)
+                       load_evaluator(args.evaluator, params.evaluator.source), real, params.seed)
     for setting, rows in series.items():
         write_csv(args.tables / f"{setting}.csv", rows)
     write_json(args.metrics, {"device": device_name(device), "defaults": defaults,

@@ -23,7 +23,7 @@ def main():
     device = pick_device(params.device)
     x, y = load_split(args.mnist, train=True, subset=params.data.train_subset)
     model = spec.cls(spec.config)
-    quick_fid = QuickFID(load_evaluator(args.evaluator), Reference.load(args.reference),
+    quick_fid = QuickFID(load_evaluator(args.evaluator, params.evaluator.source), Reference.load(args.reference),
                          params.score.quick_fid_samples, params.seed)
     fingerprint = training.fingerprint(
         args.model, dataclasses.asdict(spec.config), params.seed, params.batch_size, epochs, len(x),
@@ -34,7 +34,7 @@ def main():
                             quick_fid=quick_fid, checkpoint=params.checkpoint)
     save_checkpoint(model, args.checkpoint)
     write_csv(args.history, result.history)
-    write_json(args.metrics, training.run_summary(result, model, epochs))
+    write_json(args.metrics, training.run_summary(result, model, epochs, device))
     write_json(args.timings, training.run_timings(result, epochs, len(x), device))
     args.resume.unlink(missing_ok=True)
 

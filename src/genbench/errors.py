@@ -15,5 +15,9 @@ class DivergenceError(RuntimeError):
     """A training loss became NaN or infinite."""
 
 
+class YardstickError(RuntimeError):
+    """The evaluator file is missing or is not the one the params ask for."""
+
+
 class LockedError(RuntimeError):
     """Another process holds a lock (a second writer of the same outputs)."""

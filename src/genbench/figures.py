@@ -168,12 +168,23 @@ def training_curves(histories: dict[str, list[dict]], path):
     _save(fig, path)
 
 
-def sample_comparison(grids: dict[str, Path], path):
-    """Each model's sample grid side by side."""
+def sample_comparison(grids: dict[str, Path], path, fids: dict[str, float] | None = None):
+    """Each model's sample grid side by side, titled with its FID when ``fids`` has it."""
     fig, axes = plt.subplots(1, len(grids), figsize=(3.6 * len(grids), 4), squeeze=False)
     for ax, (name, grid) in zip(axes[0], grids.items()):
         ax.imshow(np.asarray(Image.open(grid).convert("L")), cmap="gray")
-        ax.set_title(name)
+        ax.set_title(name if not fids or fids.get(name) is None else f"{name}: FID {fids[name]:,.0f}")
+        ax.axis("off")
+    _save(fig, path)
+
+
+def nearest_pairs(strips: dict[str, Path], path):
+    """Each model's samples nearest the training set (top row of its strip) over their
+    nearest training images (bottom row), one model under the other."""
+    fig, axes = plt.subplots(len(strips), 1, figsize=(7, 1.9 * len(strips)), squeeze=False)
+    for ax, (name, strip) in zip(axes[:, 0], strips.items()):
+        ax.imshow(np.asarray(Image.open(strip).convert("L")), cmap="gray")
+        ax.set_title(f"{name}: closest samples (top), nearest training images (bottom)", fontsize=9)
         ax.axis("off")
     _save(fig, path)
 
@@ -245,10 +256,12 @@ def seed_intervals(summary: dict, real: dict, path):
     _save(fig, path)
 
 
-def render_all(summary: Path, history_dir: Path, sweeps_dir: Path, grids_dir: Path, out: Path) -> list[Path]:
+def render_all(summary: Path, history_dir: Path, sweeps_dir: Path, grids_dir: Path, nearest_dir: Path,
+               out: Path) -> list[Path]:
     """Draw every figure into ``out``: the comparison figures from the summary table, the
-    training curves from each model's history, a side-by-side of the models' grids, and one
-    figure per model sweep (each a folder of series tables under ``sweeps_dir``)."""
+    training curves from each model's history, a side-by-side of the models' grids, the
+    models' memorization pairs one above the other, and one figure per model sweep (each a
+    folder of series tables under ``sweeps_dir``)."""
     out.mkdir(parents=True, exist_ok=True)
     rows = read_csv(summary)
     models = [r["model"] for r in rows]
@@ -262,7 +275,8 @@ def render_all(summary: Path, history_dir: Path, sweeps_dir: Path, grids_dir: Pa
         "training_curves.png": lambda p: training_curves(
             {m: read_csv(history_dir / f"{m}.csv") for m in models}, p),
         "samples_side_by_side.png": lambda p: sample_comparison(
-            {m: grids_dir / m / "grid.png" for m in models}, p),
+            {m: grids_dir / m / "grid.png" for m in models}, p, {r["model"]: r["fid"] for r in rows}),
+        "memorization.png": lambda p: nearest_pairs({m: nearest_dir / f"{m}.png" for m in models}, p),
     }
     for model in models:
         tables = sorted((sweeps_dir / model).glob("*.csv")) if (sweeps_dir / model).is_dir() else []

@@ -1,5 +1,6 @@
 """Sample grids drawn from a samples file: a random grid, the digit grid of a conditional
-model (row d: ten samples requested as digit d), and the latent interpolation strip."""
+model (row d: ten samples requested as digit d), and the latent interpolation strip; and the
+memorization pairs (the samples nearest the training set over their nearest training images)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,12 @@ def draw_grids(samples: dict[str, torch.Tensor], out: Path, rows: int) -> list[P
     for name, (tensor, nrow) in grids.items():
         save_image(tensor, out / name, nrow=nrow, padding=2, pad_value=1.0)
     return [out / name for name in grids]
+
+
+def draw_nearest_pairs(samples: torch.Tensor, train: torch.Tensor, closest: list, path: Path) -> None:
+    """Two rows: the samples ``closest`` names (``[sample index, training index, distance]``,
+    nearest first), and under each its nearest training image."""
+    top = samples[[i for i, _, _ in closest]]
+    bottom = train[[j for _, j, _ in closest]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(torch.cat([top, bottom]), path, nrow=len(closest), padding=2, pad_value=1.0)

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from genbench.config import NormalizeConfig
-from genbench.metrics.stability import stability_stats
+from genbench.metrics.stability import convergence, stability_stats
 from genbench.scorecard import METRICS
 
 DIMENSIONS = ["quality", "stability", "controllability", "efficiency"]
@@ -66,6 +66,7 @@ def normalize_model(scores: dict, history: list[dict], train: dict, train_timing
         "fid_spread": stats["fid_spread"],
         "fid_worsened_epochs": stats["fid_worsened_epochs"],
         "loss_variance": stats["loss_variance"],
+        **convergence(history),
         "epochs": train["epochs"],
         "parameters": train["parameters"],
         "sample_seconds_per_1000": sample_timings["seconds_per_1000"],

@@ -31,11 +31,11 @@ class Reference:
 
 
 def compute_reference(evaluator: Evaluator, train_x: torch.Tensor, test_x: torch.Tensor,
-                      test_y: torch.Tensor, *, num_real: int, seed: int) -> Reference:
+                      test_y: torch.Tensor, *, num_real: int, seed: int, batch_size: int = 1000) -> Reference:
     """Features of MNIST test, of ``num_real`` training images and of as many uniform-noise
-    images, the subsets drawn with ``seed``."""
+    images, the subsets drawn with ``seed``, embedded ``batch_size`` images at a time."""
     pick = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))[:num_real]
     noise = torch.rand(num_real, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
-    test_features, test_probs = embed(evaluator, test_x)
-    return Reference(test_features, test_probs, test_y, embed(evaluator, train_x[pick])[0],
-                     embed(evaluator, noise)[0])
+    test_features, test_probs = embed(evaluator, test_x, batch_size)
+    return Reference(test_features, test_probs, test_y, embed(evaluator, train_x[pick], batch_size)[0],
+                     embed(evaluator, noise, batch_size)[0])

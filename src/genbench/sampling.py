@@ -8,11 +8,10 @@ import zipfile
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from genbench.errors import DataError, DivergenceError
 from genbench.models.base import GenerativeModel
-from genbench.utils import atomic_write_bytes
+from genbench.utils import atomic_write_bytes, progress_bar
 
 
 def requested_labels(n: int, conditional: bool) -> torch.Tensor:
@@ -35,7 +34,7 @@ def generate(model: GenerativeModel, n: int, seed: int, batch_size: int, progres
     labels = requested_labels(n, model.conditional)
     chunks = []
     start = time.perf_counter()
-    for i in tqdm(range(0, n, batch_size), desc=f"sampling {model.name}", disable=not progress, leave=False):
+    for i in progress_bar(range(0, n, batch_size), desc=f"sampling {model.name}", disable=not progress, leave=False):
         y = labels[i:i + batch_size].to(device) if model.conditional else None
         chunks.append(model.generate(len(labels[i:i + batch_size]), y, gen, **settings).float().cpu())
     seconds = time.perf_counter() - start

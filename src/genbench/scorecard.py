@@ -10,6 +10,7 @@ entry here, and its test.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -18,9 +19,13 @@ import torch
 from genbench.evaluator import Evaluator, embed
 from genbench.metrics.cas import classification_accuracy_score
 from genbench.metrics.classes import class_distribution, label_accuracy
+from genbench.metrics.density_coverage import NEIGHBOURS as DC_NEIGHBOURS
+from genbench.metrics.density_coverage import density_coverage
+from genbench.metrics.diversity import PAIRS_PER_DIGIT, perceptual_diversity, same_digit_pairs, ssim_diversity
 from genbench.metrics.fid import fid
 from genbench.metrics.inception import inception_score
 from genbench.metrics.kid import SUBSET_SIZE, SUBSETS, kid
+from genbench.metrics.memorization import COPY_PERCENTILE, memorization, nearest_distances
 from genbench.metrics.precision_recall import precision, recall
 from genbench.reference import Reference
 
@@ -50,10 +55,23 @@ class Yardstick:
     is_splits: int
     cas: bool  # train CAS classifiers (the slow metric) at all
     recipe: object  # EvaluatorConfig: the CAS classifier's architecture, recipe and seed
+    evaluator: Evaluator | None = None  # its layers, for the perceptual distance
+    train_images: torch.Tensor | None = None  # every training image, for memorization
+    seed: int = 0  # of the random pairs the diversity metrics compare
 
     @property
     def real_features(self) -> torch.Tensor:
         return self.reference.test_features[:self.num_real]
+
+    @functools.cached_property
+    def train_features(self) -> torch.Tensor:
+        """Evaluator features of every training image (memorization's nearest neighbours)."""
+        return embed(self.evaluator, self.train_images)[0]
+
+    @functools.cached_property
+    def test_nearest_train(self) -> torch.Tensor:
+        """Each MNIST test image's distance to its nearest training image: new digits' distances."""
+        return nearest_distances(self.reference.test_features, self.train_features)[0]
 
     def cas_accuracy(self, images: torch.Tensor, labels: torch.Tensor) -> float:
         return classification_accuracy_score(images, labels, self.test_images, self.test_labels, self.recipe)
@@ -128,6 +146,46 @@ def _cas_real(y, train):
     return {"cas": y.cas_accuracy(train.images[pick], train.labels[pick])}
 
 
+def _digits(s: Samples) -> torch.Tensor:
+    """The digit a sample is of: the requested one, or the evaluator's reading of it."""
+    return s.labels if s.conditional else s.probs.argmax(1)
+
+
+def _real_pairs(y):
+    return same_digit_pairs(y.test_labels, y.seed)
+
+
+def _ssim(s, y):
+    return {"ssim_diversity": ssim_diversity(s.images, same_digit_pairs(_digits(s), y.seed))}
+
+
+def _perceptual(s, y):
+    return {"perceptual_diversity": perceptual_diversity(y.evaluator, s.images, same_digit_pairs(_digits(s), y.seed))}
+
+
+def _memorization(s, y):
+    distances, nearest = nearest_distances(s.features, y.train_features)
+    ratio, copies = memorization(distances, y.test_nearest_train)
+    closest = distances.argsort()[:CLOSEST_SHOWN]
+    return {"memorization_ratio": ratio, "copy_fraction": copies,
+            "memorization_closest": [[int(i), int(nearest[i]), float(distances[i])] for i in closest]}
+
+
+CLOSEST_SHOWN = 8  # samples nearest the training set, with their nearest training images
+
+
+def _memorization_real(y, train):
+    """Half of MNIST test as the 'samples', the other half as the new digits they are measured against."""
+    half = len(y.test_nearest_train) // 2
+    ratio, copies = memorization(y.test_nearest_train[:half], y.test_nearest_train[half:])
+    return {"memorization_ratio": ratio, "copy_fraction": copies}
+
+
+def _density_coverage(real, fake):
+    density, coverage = density_coverage(real, fake)
+    return {"density": density, "coverage": coverage}
+
+
 def _precision_real(y, train):
     return {"precision": precision(y.real_features, y.reference.train_features[:y.num_real])}
 
@@ -169,6 +227,30 @@ METRICS = [
            "improved recall (k = 3): share of MNIST test inside the k-NN manifold of the samples' features",
            lambda s, y: {"recall": recall(y.real_features, s.features)}, _recall_real,
            "`score.num_real` training images vs test"),
+    Metric("density", "density", True, 3,
+           f"density (Naeem et al. 2020, k = {DC_NEIGHBOURS}): how many MNIST-test k-NN balls hold a sample, on average, / k: about 1 for samples spread like real digits",
+           lambda s, y: _density_coverage(y.real_features, s.features),
+           lambda y, train: _density_coverage(y.real_features, y.reference.train_features[:y.num_real]),
+           "`score.num_real` training images vs test"),
+    Metric("coverage", "coverage", True, 3,
+           f"coverage (Naeem et al. 2020, k = {DC_NEIGHBOURS}): share of MNIST test images whose k-NN ball holds at least one sample",
+           lambda s, y: {}, lambda y, train: {},  # computed with density, by its entry
+           "`score.num_real` training images vs test"),
+    Metric("ssim_diversity", "SSIM div.", True, 3,
+           f"1 - mean SSIM (window 11, sigma 1.5) of {PAIRS_PER_DIGIT} random pairs of samples per digit (requested, or as the evaluator reads it): 0 when every sample of a digit is the same image",
+           _ssim, lambda y, train: {"ssim_diversity": ssim_diversity(y.test_images, _real_pairs(y))},
+           "pairs of MNIST test images of the same digit"),
+    Metric("perceptual_diversity", "percept. div.", True, 3,
+           "mean LPIPS-style distance of the same pairs through the evaluator's four convolutional layers (unit-normalized channels, equal layer weights; not LPIPS: no ImageNet network here)",
+           _perceptual, lambda y, train: {"perceptual_diversity": perceptual_diversity(y.evaluator, y.test_images, _real_pairs(y))},
+           "pairs of MNIST test images of the same digit"),
+    Metric("memorization_ratio", "memo. ratio", True, 3,
+           "median distance (evaluator features) from a sample to its nearest training image / the same for MNIST test images: about 1 new digits, towards 0 copies of training images",
+           _memorization, _memorization_real, "half of MNIST test against the other half"),
+    Metric("copy_fraction", "copies", False, 3,
+           f"share of samples nearer a training image than the nearest {COPY_PERCENTILE:.0%} of MNIST test images are: about {COPY_PERCENTILE} for new digits, 1 for copies",
+           lambda s, y: {}, lambda y, train: {},  # computed with the ratio, by its entry
+           "half of MNIST test against the other half"),
     Metric("class_entropy", "class entropy", True, 3,
            "entropy / log 10 of the evaluator's predicted-digit shares (in `class_distribution`): 1 all digits equally often, 0 mode collapse",
            lambda s, y: _class_entropy(s.probs),
@@ -206,7 +288,9 @@ def reference_values(yardstick: Yardstick, train: RealTrain) -> dict:
     return values
 
 
-def yardstick(params, reference: Reference, test_images: torch.Tensor, test_labels: torch.Tensor) -> Yardstick:
+def yardstick(params, reference: Reference, test_images: torch.Tensor, test_labels: torch.Tensor,
+              evaluator: Evaluator, train_images: torch.Tensor) -> Yardstick:
     """The yardstick the params describe (section ``score``, the evaluator's recipe for CAS)."""
     return Yardstick(reference, test_images, test_labels, num_real=params.score.num_real,
-                     is_splits=params.score.is_splits, cas=params.score.cas, recipe=params.evaluator)
+                     is_splits=params.score.is_splits, cas=params.score.cas, recipe=params.evaluator,
+                     evaluator=evaluator, train_images=train_images, seed=params.evaluator.seed)

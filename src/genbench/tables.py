@@ -1,10 +1,12 @@
-"""The README's tables, generated (a test keeps README.md equal to them): the results, from
+"""The README's and docs' tables, generated (a test keeps them equal to these): the results, from
 normalize's summary table, the results over seeds and each study with their intervals, and the metric
 definitions, from the scorecard.
 
     python -m genbench.tables plots/summary.csv           # the results table (one run)
+    python -m genbench.tables --short plots/summary.csv   # its few columns, for the README
     python -m genbench.tables --seeds metrics/seeds.json  # over seeds, with intervals
     python -m genbench.tables --study metrics/studies/gan_lr.json  # a study, with intervals
+    python -m genbench.tables --sweep plots/sweep/ddpm    # a model's sampler sweep
     python -m genbench.tables --metrics                   # the metric definitions
 """
 
@@ -38,6 +40,26 @@ def markdown_summary(rows: list[dict]) -> str:
         lines.append(f"| {r['model']} | " + " | ".join(cell(r[k], d) for k, _, d, _ in COLUMNS) + " |")
     lines.append("| *real data* | " + " | ".join(
         cell(rows[0][ref], d) if ref else "" for _, _, d, ref in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+# The README's short table: (column key in plots/summary.csv, header, decimals, real-data key or None).
+SHORT_COLUMNS = [("fid", "FID ↓", 1, "fid_real"), ("inception_score", "IS ↑", 2, "inception_score_real"),
+                 ("label_accuracy", "label acc. ↑", 3, "label_accuracy_real"), ("coverage", "coverage ↑", 3, "coverage_real"),
+                 ("memorization_ratio", "memo. ratio", 2, "memorization_ratio_real"),
+                 ("train_minutes", "train min ↓", 1, None), ("sample_seconds_per_1000", "s / 1k samples ↓", 2, None)]
+
+
+def markdown_short(rows: list[dict]) -> str:
+    """A few columns of the results table, for the README: quality, control, coverage,
+    memorization and the two costs."""
+    rows = [{**r, "train_minutes": r["train_seconds"] / 60} for r in rows]
+    lines = ["| model | " + " | ".join(label for _, label, _, _ in SHORT_COLUMNS) + " |",
+             "|" + "---|" * (len(SHORT_COLUMNS) + 1)]
+    for r in rows:
+        lines.append(f"| {r['model']} | " + " | ".join(cell(r[k], d) for k, _, d, _ in SHORT_COLUMNS) + " |")
+    lines.append("| *real data* | " + " | ".join(
+        cell(rows[0][ref], d) if ref else "" for _, _, d, ref in SHORT_COLUMNS) + " |")
     return "\n".join(lines)
 
 
@@ -117,6 +139,25 @@ def markdown_study(summary: dict) -> str:
     return "\n".join(lines).rstrip()
 
 
+def markdown_sweep(series: dict[str, list[dict]]) -> str:
+    """A model's sampler sweep (plots/sweep/MODEL/SETTING.csv, one table per varied setting):
+    per setting value, sampling seconds per 1,000, KID ± its std over subsets, FID and label
+    accuracy, on each series' own sample count."""
+    lines = ["| setting | value | samples | s / 1k samples | KID ± std | FID | label acc. |",
+             "|---|---|---|---|---|---|---|"]
+    for setting, rows in series.items():
+        for r in rows:
+            value = f"{r['value']:g}" if isinstance(r["value"], float) else str(r["value"])
+            lines.append(f"| {setting} | {value} | {int(r['num_samples'])} | {cell(r['seconds_per_1000'], 1)} "
+                         f"| {cell(r['kid'], 0)} ± {cell(r['kid_std'], 0)} | {cell(r['fid'], 0)} "
+                         f"| {cell(r['label_accuracy'], 2)} |")
+    return "\n".join(lines)
+
+
+def sweep_series(folder: Path) -> dict[str, list[dict]]:
+    return {f.stem: read_csv(f) for f in sorted(folder.glob("*.csv"))}
+
+
 def markdown_metrics() -> str:
     lines = ["| key in `metrics/scores/MODEL.json` | definition | better | real-data value (same key in `metrics/reference.json`) | feeds |",
              "|---|---|---|---|---|"]
@@ -130,6 +171,10 @@ def markdown_metrics() -> str:
 def main():
     if sys.argv[1:] == ["--metrics"]:
         print(markdown_metrics())
+    elif len(sys.argv) == 3 and sys.argv[1] == "--sweep":
+        print(markdown_sweep(sweep_series(Path(sys.argv[2]))))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--short":
+        print(markdown_short(read_csv(Path(sys.argv[2]))))
     elif len(sys.argv) == 3 and sys.argv[1] == "--seeds":
         print(markdown_seeds(read_json(Path(sys.argv[2]))))
     elif len(sys.argv) == 3 and sys.argv[1] == "--study":
@@ -137,7 +182,7 @@ def main():
     elif len(sys.argv) == 2:
         print(markdown_summary(read_csv(Path(sys.argv[1]))))
     else:
-        sys.exit("usage: python -m genbench.tables SUMMARY_CSV | --seeds SEEDS_JSON | --study STUDY_JSON | --metrics")
+        sys.exit("usage: python -m genbench.tables [--short] SUMMARY_CSV | --seeds SEEDS_JSON | --study STUDY_JSON | --sweep FOLDER | --metrics")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from genbench.errors import DIVERGED, DivergenceError, LockedError
 from genbench.models.base import GenerativeModel
-from genbench.utils import count_parameters, device_name, load_torch, peak_memory_mb, save_torch
+from genbench.utils import count_parameters, cpu_model, device_name, load_torch, peak_memory_mb, progress_bar, save_torch
 
 
 @dataclass
@@ -186,7 +185,7 @@ def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, finger
         start = time.perf_counter()
         order = torch.randperm(len(x), generator=shuffle).to(x.device)
         logged = _Logged(steps)
-        bar = tqdm(range(steps), desc=f"{model.name} epoch {epoch + 1}/{epochs}", leave=False)
+        bar = progress_bar(range(steps), desc=f"{model.name} epoch {epoch + 1}/{epochs}", leave=False)
         for i in bar:
             idx = order[i * batch_size:(i + 1) * batch_size]
             try:
@@ -202,7 +201,7 @@ def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, finger
                     key, value, step = bad
                     raise _diverged(model.name, f"{key} became {value:g}", epoch + 1, step + 1)
                 if i % 20 == 0 or i + 1 == steps:
-                    bar.set_postfix({k: f"{v:.3f}" for k, v in logged.latest.items()})
+                    bar.set_postfix({k: f"{v:.3f}" for k, v in logged.latest.items()}, refresh=False)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         row = {"epoch": epoch + 1, **logged.means(),
@@ -242,10 +241,19 @@ def fingerprint(*parts, files=()) -> str:
     return digest.hexdigest()
 
 
-def run_summary(result: TrainResult, model: GenerativeModel, epochs: int) -> dict:
-    """What was trained (metrics/train/MODEL.json): the same for every run of the same params."""
+def run_summary(result: TrainResult, model: GenerativeModel, epochs: int, device: torch.device) -> dict:
+    """What was trained (metrics/train/MODEL.json), and the numerics it was computed with
+    (precision, device, processor, torch, threads): the same for every run of the same params
+    on the same kind of machine, so `dvc metrics diff` between machines shows why numbers moved."""
     return {"epochs": epochs, "checkpoint_epoch": result.checkpoint_epoch,
-            "parameters": count_parameters(model)}
+            "parameters": count_parameters(model), "numerics": numerics(model, device)}
+
+
+def numerics(model: GenerativeModel, device: torch.device) -> dict:
+    """What a model's numbers depend on beyond its params: float rounding on this hardware."""
+    return {"precision": model.training_precision(device), "device": device.type,
+            "processor": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model(),
+            "torch": torch.__version__, "threads": torch.get_num_threads()}
 
 
 def run_timings(result: TrainResult, epochs: int, images: int, device: torch.device) -> dict:

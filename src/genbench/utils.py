@@ -6,13 +6,25 @@ import json
 import os
 import random
 import resource
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from genbench.errors import ConfigError, DataError
+
+
+LOG_INTERVAL = 60.0  # seconds between progress lines when stderr is a file or a pipe (DVC, CI)
+
+
+def progress_bar(iterable, **kwargs):
+    """A tqdm bar: redrawn as usual on a terminal, at most one line a minute into a log."""
+    if not sys.stderr.isatty():
+        kwargs.setdefault("mininterval", LOG_INTERVAL)
+    return tqdm(iterable, **kwargs)
 
 
 def seed_everything(seed: int) -> None:
@@ -44,11 +56,25 @@ def cpu_has_native_bfloat16() -> bool:
 
 
 def use_bfloat16(precision: str, device: torch.device) -> bool:
-    """Resolve a ``precision`` param: ``auto`` is bfloat16 on a GPU or a CPU that computes it
-    natively, float32 elsewhere."""
+    """Resolve a ``precision`` param: ``auto`` is bfloat16 on a GPU, float32 on every CPU (so
+    the protocol's CPU numbers differ between CPU models by float32 rounding only; measured
+    in benchmarks/results/epoch_cost_xeon_amx.txt)."""
     if precision == "auto":
-        return device.type == "cuda" or cpu_has_native_bfloat16()
+        return device.type == "cuda"
     return precision == "bfloat16"
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo), or the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
 
 
 def device_name(device: torch.device) -> str:

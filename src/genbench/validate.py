@@ -1,14 +1,13 @@
 """Check that the committed plots and summaries are what the committed inputs produce.
 
-Every stage of dvc.yaml whose inputs are all committed files (normalize and plot: the
-summaries and figures, from the committed metrics, histories, sweeps and grids) is run again
-in a temporary copy of the project, from its own command in dvc.yaml; each of its outputs
-must come out the same: data files byte for byte, figures pixel by pixel (at most
-``PIXEL_TOLERANCE`` of a figure's pixels may differ by more than ``LEVEL_TOLERANCE`` grey
-levels: anti-aliasing noise, not a moved bar or a changed number; matplotlib is pinned, so
-renderings are stable). Stages that need the DVC-cached data
-or write DVC-cached outputs (download, training, sampling) are skipped: their committed
-outputs are checked as the inputs of these.
+Every plain stage of dvc.yaml whose inputs and outputs are all committed files is run again
+(``rerunnable_stages``: today normalize, plot, seeds and studies) in a temporary copy of the
+project, from its own command in dvc.yaml; each of its outputs must come out the same: data
+files byte for byte, figures pixel by pixel (at most ``PIXEL_TOLERANCE`` of a figure's pixels
+may differ by more than ``LEVEL_TOLERANCE`` grey levels: anti-aliasing noise, not a moved bar
+or a changed number; matplotlib is pinned, so renderings are stable). Stages that need the
+DVC-cached data or write DVC-cached outputs (download, training, sampling, scoring) are
+skipped: their committed outputs are checked as the inputs of these.
 CI runs this through the test suite; ``python -m genbench.validate`` runs it by hand.
 """
 

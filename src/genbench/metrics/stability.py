@@ -1,5 +1,6 @@
 """Training stability from a per-epoch history: whether the quick FID ever gets worse from
-one epoch to the next, and how it and the loss spread over the second half of training."""
+one epoch to the next, how it and the loss spread over the second half of training, and how
+soon it converges."""
 
 from __future__ import annotations
 
@@ -27,3 +28,19 @@ def stability_stats(history: list[dict], worsen_fraction: float) -> dict:
         "loss_variance": float(losses.var()) if len(losses) > 1 else 0.0,
         "fid_worsened_epochs": int(worsened),
     }
+
+
+CONVERGED_WITHIN = 0.1  # of the final quick FID
+
+
+def convergence(history: list[dict], within: float = CONVERGED_WITHIN) -> dict:
+    """convergence_epoch: the first epoch from which the quick FID stays within ``within``
+    (relative) of its final value; convergence_fraction: that epoch / all epochs. Early
+    convergence is a small fraction; 1.0 says the last epoch was still moving (or, with 1-2
+    epochs, that there was too little history to tell)."""
+    fids = [row["quick_fid"] for row in history]
+    final = fids[-1]
+    epoch = len(fids)
+    while epoch > 1 and abs(fids[epoch - 2] - final) <= within * abs(final):
+        epoch -= 1
+    return {"convergence_epoch": epoch, "convergence_fraction": epoch / len(fids)}

@@ -16,6 +16,8 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from genbench.utils import use_bfloat16
+
 
 @dataclass(frozen=True)
 class NoSettings:
@@ -62,6 +64,11 @@ class GenerativeModel(nn.Module):
     def decode_latent(self, z: torch.Tensor) -> torch.Tensor:
         """Images in [0, 1] from latent codes (unconditional latent-variable models only)."""
         raise NotImplementedError
+
+    def training_precision(self, device: torch.device) -> str:
+        """What training computes in on ``device``: ``bfloat16`` (autocast) or ``float32``
+        (a model without a ``precision`` param trains in float32 only)."""
+        return "bfloat16" if use_bfloat16(getattr(self.config, "precision", "float32"), device) else "float32"
 
     @property
     def device(self) -> torch.device:
