@@ -51,12 +51,13 @@ study: $(STAMP)
 	PATH="$(BIN):$$PATH" dvc repro studies
 
 # the whole protocol at 50 epochs on this machine's GPU, every model at once, outside DVC, with the
-# committed yardstick (`dvc pull` it first): results/gpu-<GPU>-epochs50/ (benchmarks/gpu.sh)
+# committed yardstick (the shipped evaluator and `dvc repro reference`'s features):
+# results/gpu-<GPU>-epochs50/ (benchmarks/gpu.sh)
 gpu: $(STAMP)
 	PYTHON=$(BIN)/python bash benchmarks/gpu.sh run
 
 test: $(STAMP) $(NODE_STAMP)
-	PATH="$(BIN):$$PATH" python -m pytest -n 2 --dist loadfile --durations=25
+	PATH="$(BIN):$$PATH" python -m pytest -n auto --dist loadfile --durations=25
 
 report: $(STAMP) $(NODE_STAMP)
 	PATH="$(BIN):$$PATH" python -m genbench.report --out report

@@ -2,7 +2,13 @@
 real MNIST for the tests that need it, fetched once per session."""
 
 import dataclasses
+import os
 from pathlib import Path
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one torch thread per xdist worker (and per stage it runs): -n auto puts one worker on
+    # each core, and two threads on one core wait on each other more than they compute
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 from filelock import FileLock

@@ -3,7 +3,6 @@ page served by waitress on loopback, picks a conditional model and a digit, clic
 "Generate images", and the evaluator reads the requested digit in the grid that appears."""
 
 import base64
-import dataclasses
 import io
 import os
 import shutil

@@ -193,7 +193,9 @@ def test_the_stages_are_dvc_yamls_with_this_python():
     assert after["train@ddpm"] == {"download"}  # the yardstick's files are inputs, not stages
     assert after["sweep@ddpm"] == {"train@ddpm"}
     assert after["normalize"] == {f"{s}@{m}" for s in ("train", "sample", "score") for m in params["models"]}
-    assert {"sweep@ddpm", "normalize"} < after["plot"] and "score@vae" not in after["plot"]
+    # plot draws the histories, grids, sweeps and the memorization pairs each score writes; not the samples
+    assert {"sweep@ddpm", "normalize", "train@vae", "grids@vae", "score@vae"} < after["plot"]
+    assert "sample@vae" not in after["plot"]
 
 
 def test_a_stopped_run_ends_its_stages_and_keeps_what_finished(project):

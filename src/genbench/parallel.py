@@ -336,8 +336,10 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     out = Path(args.out.format(device=device_label(params), epochs=params["epochs"]))
-    # the CPU's cores shared among the processes at once: the trainings, or --jobs
-    runner = Runner(workdir, threads=max(1, (os.cpu_count() or 1) // (args.jobs or len(params["models"]))))
+    # the CPU's cores shared among the processes at once (the trainings, or --jobs), unless
+    # OMP_NUM_THREADS says how many each gets
+    threads = int(os.environ.get("OMP_NUM_THREADS") or max(1, (os.cpu_count() or 1) // (args.jobs or len(params["models"]))))
+    runner = Runner(workdir, threads=threads)
     print(f"{len(stages)} stages, {args.jobs or 'every one ready'} at a time, in {workdir}; results to {out}",
           flush=True)
 
