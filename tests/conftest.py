@@ -53,3 +53,11 @@ def tiny_project(tmp_path_factory, mnist_raw_dir, worker_id):
     ``tiny.clone`` before changing anything."""
     base = tmp_path_factory.getbasetemp()
     return tiny.built_template(base if worker_id == "master" else base.parent, mnist_raw_dir)
+
+
+@pytest.fixture(scope="module")
+def project(tiny_project, tmp_path_factory):
+    """(a copy of the session's built tiny project for this module to change, its environment,
+    the first repro's log)"""
+    template, log = tiny_project
+    return (*tiny.clone(template, tmp_path_factory.mktemp("project") / "p"), log)

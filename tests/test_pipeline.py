@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 import torch
-import yaml
 from PIL import Image
 
 from genbench.data import load_split
@@ -16,18 +15,7 @@ from genbench.reference import Reference
 from genbench.sampling import generate
 from genbench.scorecard import METRICS, Yardstick, score
 from genbench.validate import validate
-from tiny import PER_MODEL, changed, clone, ran, set_params, sh
-
-
-@pytest.fixture(scope="module")
-def project(tiny_project, tmp_path_factory):
-    """(a copy of the session's built tiny project, its environment, the first repro's log)"""
-    template, log = tiny_project
-    return (*clone(template, tmp_path_factory.mktemp("project") / "p"), log)
-
-
-def models_of(project):
-    return list(yaml.safe_load((project / "params.yaml").read_text())["models"])
+from tiny import PER_MODEL, changed, models_of, ran, set_params, sh
 
 
 def stages_of(model):
@@ -76,7 +64,6 @@ def test_repro_writes_every_output_with_sane_values(project):
     assert sweep["sampler=ancestral"]["seconds_vs_default"] > 1  # 50 steps against 10
     assert {p.name for p in (project / "plots/sweep/ddpm").iterdir()} == {"steps.csv", "sampler.csv", "guidance.csv"}
     assert validate(project) == []
-
 
 
 def test_second_repro_runs_nothing(project):
@@ -177,8 +164,6 @@ def test_label_accuracy_of_real_digits_and_of_random_labels(project, ignore_labe
     if expected == "evaluator":
         expected = json.loads((project / "metrics/evaluator.json").read_text())["test_accuracy"]
     assert scores["label_accuracy"] == pytest.approx(expected, abs=0.03)
-
-
 
 
 def test_a_retrained_evaluator_is_an_explicit_choice(project):

@@ -4,23 +4,10 @@ DVC remote, and a seed experiment collected with intervals."""
 import json
 import sys
 
-import pytest
-import yaml
 from PIL import Image
 
 from genbench.validate import validate
-from tiny import changed, clone, ran, sh
-
-
-@pytest.fixture(scope="module")
-def project(tiny_project, tmp_path_factory):
-    """(a copy of the session's built tiny project, its environment, the first repro's log)"""
-    template, log = tiny_project
-    return (*clone(template, tmp_path_factory.mktemp("project") / "p"), log)
-
-
-def models_of(project):
-    return list(yaml.safe_load((project / "params.yaml").read_text())["models"])
+from tiny import changed, models_of, ran, sh
 
 
 def test_a_colleague_pulls_the_trained_models_and_generates_without_training(project, tmp_path):

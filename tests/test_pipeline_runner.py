@@ -12,21 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import yaml
 
-from tiny import clone, sh
-
-
-@pytest.fixture(scope="module")
-def project(tiny_project, tmp_path_factory):
-    """(a copy of the session's built tiny project, its environment, the first repro's log)"""
-    template, log = tiny_project
-    return (*clone(template, tmp_path_factory.mktemp("project") / "p"), log)
-
-
-def models_of(project):
-    return list(yaml.safe_load((project / "params.yaml").read_text())["models"])
+from tiny import models_of, sh
 
 
 def test_the_parallel_runner_gives_dvcs_results(project):

@@ -56,6 +56,10 @@ def ran(log: str) -> set[str]:
     return {line.split("'")[1] for line in log.splitlines() if line.startswith("Running stage '")}
 
 
+def models_of(project: Path) -> list[str]:
+    return list(yaml.safe_load((project / "params.yaml").read_text())["models"])
+
+
 def changed(project, env) -> set[str]:
     """Stages `dvc status` reports as changed (their own deps or params moved)."""
     status = json.loads(sh(project, "dvc", "status", "--json", env=env).strip().splitlines()[-1])

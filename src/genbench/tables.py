@@ -33,14 +33,20 @@ def cell(value, digits: int) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
-def markdown_summary(rows: list[dict]) -> str:
-    lines = ["| model | " + " | ".join(label for _, label, _, _ in COLUMNS) + " |",
-             "|" + "---|" * (len(COLUMNS) + 1)]
+def _rows_with_real(rows: list[dict], columns: list[tuple]) -> str:
+    """One line per model of ``columns`` (key, header, decimals, real-data key or None), then
+    the real-data values."""
+    lines = ["| model | " + " | ".join(label for _, label, _, _ in columns) + " |",
+             "|" + "---|" * (len(columns) + 1)]
     for r in rows:
-        lines.append(f"| {r['model']} | " + " | ".join(cell(r[k], d) for k, _, d, _ in COLUMNS) + " |")
+        lines.append(f"| {r['model']} | " + " | ".join(cell(r[k], d) for k, _, d, _ in columns) + " |")
     lines.append("| *real data* | " + " | ".join(
-        cell(rows[0][ref], d) if ref else "" for _, _, d, ref in COLUMNS) + " |")
+        cell(rows[0][ref], d) if ref else "" for _, _, d, ref in columns) + " |")
     return "\n".join(lines)
+
+
+def markdown_summary(rows: list[dict]) -> str:
+    return _rows_with_real(rows, COLUMNS)
 
 
 # The README's short table: (column key in plots/summary.csv, header, decimals, real-data key or None).
@@ -53,14 +59,7 @@ SHORT_COLUMNS = [("fid", "FID ↓", 1, "fid_real"), ("inception_score", "IS ↑"
 def markdown_short(rows: list[dict]) -> str:
     """A few columns of the results table, for the README: quality, control, coverage,
     memorization and the two costs."""
-    rows = [{**r, "train_minutes": r["train_seconds"] / 60} for r in rows]
-    lines = ["| model | " + " | ".join(label for _, label, _, _ in SHORT_COLUMNS) + " |",
-             "|" + "---|" * (len(SHORT_COLUMNS) + 1)]
-    for r in rows:
-        lines.append(f"| {r['model']} | " + " | ".join(cell(r[k], d) for k, _, d, _ in SHORT_COLUMNS) + " |")
-    lines.append("| *real data* | " + " | ".join(
-        cell(rows[0][ref], d) if ref else "" for _, _, d, ref in SHORT_COLUMNS) + " |")
-    return "\n".join(lines)
+    return _rows_with_real([{**r, "train_minutes": r["train_seconds"] / 60} for r in rows], SHORT_COLUMNS)
 
 
 # (key in metrics/seeds.json, header, decimals): the scorecard's metrics and the normalized scores.
