@@ -37,8 +37,8 @@ repro: $(STAMP)
 # into plots/seeds.csv and summarized with intervals (metrics/seeds.json, plots/seeds/)
 SEEDS ?= 43 44
 seeds: $(STAMP)
-	PATH="$(BIN):$$PATH" python -m genbench.seeds run $(SEEDS)
-	PATH="$(BIN):$$PATH" python -m genbench.seeds collect plots/seeds.csv
+	PATH="$(BIN):$$PATH" python -m genbench.experiments.seeds run $(SEEDS)
+	PATH="$(BIN):$$PATH" python -m genbench.experiments.seeds collect plots/seeds.csv
 	PATH="$(BIN):$$PATH" dvc repro seeds
 
 # a study (studies/$(STUDY).yaml): its missing points as queued DVC experiments, run JOBS at a
@@ -46,8 +46,8 @@ seeds: $(STAMP)
 STUDY ?= gan_lr
 JOBS ?= 1
 study: $(STAMP)
-	PATH="$(BIN):$$PATH" python -m genbench.studies run $(STUDY) --jobs $(JOBS)
-	PATH="$(BIN):$$PATH" python -m genbench.studies collect $(STUDY)
+	PATH="$(BIN):$$PATH" python -m genbench.experiments.studies run $(STUDY) --jobs $(JOBS)
+	PATH="$(BIN):$$PATH" python -m genbench.experiments.studies collect $(STUDY)
 	PATH="$(BIN):$$PATH" dvc repro studies
 
 # the whole protocol at 50 epochs on this machine's GPU, every model at once, outside DVC, with the
@@ -60,10 +60,10 @@ test: $(STAMP) $(NODE_STAMP)
 	PATH="$(BIN):$$PATH" python -m pytest -n auto --dist loadfile --durations=25
 
 report: $(STAMP) $(NODE_STAMP)
-	PATH="$(BIN):$$PATH" python -m genbench.report --out report
+	PATH="$(BIN):$$PATH" python -m genbench.experiments.report --out report
 
 validate: $(STAMP)
-	PATH="$(BIN):$$PATH" python -m genbench.validate
+	PATH="$(BIN):$$PATH" python -m genbench.experiments.validate
 
 clean-venv:
 	rm -rf $(VENV) node_modules

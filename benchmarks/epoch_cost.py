@@ -22,7 +22,7 @@ import yaml
 
 from genbench.config import build, load_params
 from genbench.models import model_spec
-from genbench.utils import cpu_has_native_bfloat16, device_name
+from genbench.runtime import cpu_has_native_bfloat16, device_name
 
 TRAIN_IMAGES = 60_000
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import torch
 
-from genbench.loadtest import answering, run_load
-from genbench.utils import cpu_model
+from genbench.serving.loadtest import answering, run_load
+from genbench.runtime import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 

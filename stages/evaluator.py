@@ -9,9 +9,10 @@ import time
 from genbench import cli
 from genbench.config import load_params
 from genbench.data import load_split
-from genbench.evaluator import (SHIPPED, SHIPPED_SHA256, accuracy, check_shipped, check_yardstick, embed,
+from genbench.scoring.evaluator import (SHIPPED, SHIPPED_SHA256, accuracy, check_shipped, check_reads_digits, embed,
                                 load_evaluator, save_evaluator, train_classifier)
-from genbench.utils import count_parameters, seed_everything, write_json
+from genbench.files import write_json
+from genbench.runtime import count_parameters, seed_everything
 
 
 def main():
@@ -37,7 +38,7 @@ def main():
         trained = {"train_images": len(x), "epochs": cfg.epochs, "sha256": None}
     xt, yt = load_split(args.mnist, train=False)
     acc = accuracy(embed(model, xt)[1], yt)
-    check_yardstick(acc)
+    check_reads_digits(acc)
     write_json(args.metrics, {"source": cfg.source, "test_accuracy": acc, **trained,
                               "parameters": count_parameters(model)})
     write_json(args.timings, {"train_seconds": seconds})

@@ -4,8 +4,8 @@ comparison figure and the README table are drawn from."""
 
 from genbench import cli
 from genbench.config import load_params
-from genbench.normalize import normalize_model, split_timings, summary_row
-from genbench.utils import read_csv, read_json, write_csv, write_json
+from genbench.results.normalize import normalize_model, split_timings, summary_row
+from genbench.files import read_csv, read_json, write_csv, write_json
 
 
 def main():

@@ -2,7 +2,7 @@
 sweeps, the sample grids and the memorization pairs alone."""
 
 from genbench import cli
-from genbench.figures import render_all
+from genbench.results.figures import render_all
 
 
 def main():

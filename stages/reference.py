@@ -4,10 +4,11 @@ real-data value of every scorecard metric."""
 from genbench import cli
 from genbench.config import load_params
 from genbench.data import load_split
-from genbench.evaluator import load_evaluator
-from genbench.reference import compute_reference
-from genbench.scorecard import RealTrain, reference_values, yardstick
-from genbench.utils import seed_everything, write_json
+from genbench.scoring.evaluator import load_evaluator
+from genbench.scoring.reference import compute_reference
+from genbench.scoring.scorecard import RealTrain, reference_values, yardstick
+from genbench.files import write_json
+from genbench.runtime import seed_everything
 
 
 def main():

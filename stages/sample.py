@@ -7,7 +7,8 @@ from genbench import cli
 from genbench.config import load_params
 from genbench.models import load_checkpoint, model_spec
 from genbench.sampling import generate, interpolation_strip, save_samples
-from genbench.utils import device_name, pick_device, seed_everything, write_json
+from genbench.files import write_json
+from genbench.runtime import device_name, pick_device, seed_everything
 
 
 def main():
@@ -16,7 +17,7 @@ def main():
     settings = dataclasses.asdict(model_spec(params, args.model).sampling)
     seed_everything(params.seed)
     device = pick_device(params.device)
-    model = load_checkpoint(args.checkpoint, device)
+    model = load_checkpoint(args.checkpoint, device, expect=args.model)
     n, batch = params.sample.num_samples, params.sample.batch_size
     generate(model, min(batch, n), params.seed + 1, batch, **settings)  # warm-up (first-call costs), not timed
     images, labels, seconds = generate(model, n, params.seed, batch, progress=True, **settings)

@@ -1,19 +1,19 @@
 """Stage seeds: each model's results over the collected seeds (plots/seeds.csv, written by
-`python -m genbench.seeds collect`): every metric's and normalized score's mean, standard
+`python -m genbench.experiments.seeds collect`): every metric's and normalized score's mean, standard
 deviation and 95 % Student-t interval, the final FID's spread across seeds, and a figure."""
 
 from genbench import cli
 from genbench.config import load_params
-from genbench.figures import seed_intervals
-from genbench.seeds import summarize
-from genbench.utils import read_csv, write_json
+from genbench.results.figures import seed_intervals
+from genbench.results.intervals import seed_summary
+from genbench.files import read_csv, write_json
 
 
 def main():
     args = cli.arguments(__doc__, "--runs", "--metrics", "--figures")
     params = load_params()
     rows = read_csv(args.runs)
-    summary = summarize(rows, params.normalize.stability_cv_worst)
+    summary = seed_summary(rows, params.normalize.stability_cv_worst)
     write_json(args.metrics, summary)
     real = {k.removesuffix("_real"): v for k, v in rows[0].items() if k.endswith("_real")}
     args.figures.mkdir(parents=True, exist_ok=True)

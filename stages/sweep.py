@@ -4,11 +4,12 @@ import dataclasses
 
 from genbench import cli
 from genbench.config import load_params
-from genbench.evaluator import load_evaluator
+from genbench.scoring.evaluator import load_evaluator
 from genbench.models import load_checkpoint, model_spec, sweep_config
-from genbench.reference import Reference
-from genbench.sweep import run_sweep
-from genbench.utils import device_name, pick_device, seed_everything, write_csv, write_json
+from genbench.scoring.reference import Reference
+from genbench.scoring.sweep import run_sweep
+from genbench.files import write_csv, write_json
+from genbench.runtime import device_name, pick_device, seed_everything
 
 
 def main():
@@ -19,8 +20,9 @@ def main():
     device = pick_device(params.device)
     defaults = dataclasses.asdict(spec.sampling)
     real = Reference.load(args.reference).test_features[:params.score.num_real]
-    series = run_sweep(load_checkpoint(args.checkpoint, device), defaults, sweep_config(params, spec),
-                       load_evaluator(args.evaluator, params.evaluator.source), real, params.seed)
+    model = load_checkpoint(args.checkpoint, device, expect=args.model)
+    series = run_sweep(model, defaults, sweep_config(params, spec), load_evaluator(args.evaluator, params.evaluator.source),
+                       real, params.seed)
     for setting, rows in series.items():
         write_csv(args.tables / f"{setting}.csv", rows)
     write_json(args.metrics, {"device": device_name(device), "defaults": defaults,

@@ -6,11 +6,12 @@ import dataclasses
 from genbench import cli, training
 from genbench.config import load_params
 from genbench.data import load_split
-from genbench.evaluator import load_evaluator
+from genbench.scoring.evaluator import load_evaluator
 from genbench.models import model_spec, save_checkpoint
-from genbench.monitor import QuickFID
-from genbench.reference import Reference
-from genbench.utils import pick_device, seed_everything, write_csv, write_json
+from genbench.scoring.monitor import QuickFID
+from genbench.scoring.reference import Reference
+from genbench.files import write_csv, write_json
+from genbench.runtime import pick_device, seed_everything
 
 
 def main():

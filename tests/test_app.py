@@ -14,9 +14,9 @@ from PIL import Image
 
 from conftest import model_spec
 from genbench.__main__ import main
-from genbench.app import Catalog, ServedModel, create_app
+from genbench.serving.app import Catalog, ServedModel, create_app
 from genbench.models import available, save_checkpoint
-from genbench.ondemand import grid_size
+from genbench.serving.ondemand import grid_size
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,8 +84,12 @@ def test_json_api_reports_digits_settings_and_the_png(client):
     ("model=gan&steps=10", "steps: not a setting of gan"),
     ("model=ddpm&steps=0", "steps: must be >= 1, got 0"),
     ("model=ddpm&steps=51", "ddpm.sample.steps: at most train.timesteps (50), got 51"),
-    ("model=ddpm&steps=many", "steps: expected a number, got 'many'"),
+    ("model=ddpm&steps=many", "steps: expected an integer, got 'many'"),
+    ("model=ddpm&guidance=lots", "guidance: expected a number, got 'lots'"),
     ("model=ddpm&guidance=-1", "guidance: must be >= 0, got -1.0"),
+    ("model=ddpm&guidance=inf", "guidance: must be a finite number, got inf"),
+    ("model=ddpm&guidance=1e400", "guidance: must be a finite number, got inf"),
+    ("model=ddpm&count=256&steps=50", "count x network passes per image = 256 x 100 = 25,600; at most 5,120"),
     ("model=ddpm&sampler=euler", "sampler: must be one of ddim, ancestral, got 'euler'"),
     ("model=ddpm&colour=red", "colour: not a setting of ddpm"),
 ])
@@ -116,6 +120,9 @@ def test_a_burst_beyond_the_queue_gets_503():
         def check_settings(config, sampling, prefix):
             pass
 
+        def network_evaluations(self):
+            return 1
+
         def generate(self, n, labels, generator):
             started.set()
             release.wait(10)
@@ -127,7 +134,7 @@ def test_a_burst_beyond_the_queue_gets_503():
     def request():
         statuses.append(app.test_client().get("/api/generate.png?model=slow&count=1").status_code)
 
-    gate = app.extensions["genbench.gate"]
+    gate = app.extensions["genbench.gates"]["slow"]
     running = threading.Thread(target=request)
     running.start()
     assert started.wait(10)
@@ -164,7 +171,7 @@ def test_generate_command_writes_png_and_npz_deterministically(tmp_path, monkeyp
     (["generate", "gan", "--digits", "3"], "digits: this model is unconditional"),
     (["generate", "cgan", "--digits", "12"], "digits: must be 0-9, got 12"),
     (["generate", "ddpm", "--steps", "0"], "steps: must be >= 1, got 0"),
-    (["generate", "cgan", "--count", "0"], "count: must be >= 1, got 0"),
+    (["generate", "cgan", "--count", "0"], "--count: must be between 1 and 10,000, got 0"),
     (["generate", "cgan", "--out", "x.txt"], "--out: x.txt must end in .png or .npz"),
     (["generate", "transformer"], "models.transformer: not in params.yaml"),
 ])

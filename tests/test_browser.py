@@ -13,11 +13,11 @@ import pytest
 import torch
 from PIL import Image
 
-from genbench.app import Catalog, ServedModel, create_app
+from genbench.serving.app import Catalog, ServedModel, create_app
 from genbench.data import load_split
-from genbench.evaluator import SHIPPED, embed, load_evaluator
+from genbench.scoring.evaluator import SHIPPED, embed, load_evaluator
 from genbench.models.base import NoSettings
-from genbench.ondemand import grid_size
+from genbench.serving.ondemand import grid_size
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -29,6 +29,9 @@ class RealDigits(torch.nn.Module):
     what a perfect model would draw, so the test checks the app, not a model's quality."""
     name, conditional, config, Sampling = "real", True, None, NoSettings
     device = torch.device("cpu")
+
+    def network_evaluations(self, **settings):
+        return 1
 
     def __init__(self, images, labels):
         super().__init__()

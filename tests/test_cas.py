@@ -7,7 +7,7 @@ import torch
 
 from conftest import PARAMS
 from genbench.data import load_split
-from genbench.metrics.cas import classification_accuracy_score
+from genbench.scoring.metrics.cas import classification_accuracy_score
 
 RECIPE = dataclasses.replace(PARAMS.evaluator, width=16, batch_size=64)  # params' recipe, a smaller network
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genbench.validate import COPIED, validate
+from genbench.experiments.validate import COPIED, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 

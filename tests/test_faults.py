@@ -15,10 +15,10 @@ import torch
 
 from genbench import cli
 from genbench.errors import DataError, DivergenceError
-from genbench.evaluator import check_yardstick
-from genbench.report import inline_script
+from genbench.scoring.evaluator import check_reads_digits
+from genbench.experiments.report import inline_script
 from genbench.sampling import load_samples, save_samples
-from genbench.utils import TEMP_SUFFIX, atomic_write_bytes, write_json
+from genbench.files import TEMP_SUFFIX, atomic_write_bytes, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,6 +104,6 @@ def test_the_report_escapes_what_it_inlines():
 
 
 def test_an_evaluator_at_chance_is_not_a_yardstick():
-    check_yardstick(0.5)
+    check_reads_digits(0.5)
     with pytest.raises(DivergenceError, match="evaluator: test accuracy 0.098 .* near chance"):
-        check_yardstick(0.098)
+        check_reads_digits(0.098)

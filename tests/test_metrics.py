@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from genbench.metrics.classes import class_distribution, label_accuracy
-from genbench.metrics.fid import fid, frechet_distance
-from genbench.metrics.inception import inception_score
-from genbench.metrics.kid import kid, mmd2_unbiased
-from genbench.metrics.precision_recall import precision, recall
+from genbench.scoring.metrics.classes import class_distribution, label_accuracy
+from genbench.scoring.metrics.fid import fid, frechet_distance
+from genbench.scoring.metrics.inception import inception_score
+from genbench.scoring.metrics.kid import kid, mmd2_unbiased
+from genbench.scoring.metrics.precision_recall import precision, recall
 
 
 def precision_recall(real, fake, k):
@@ -137,7 +137,7 @@ def test_kid_uses_all_rows_of_a_small_set_and_is_deterministic():
 
 def test_density_and_coverage_are_the_prdc_packages():
     prdc = pytest.importorskip("prdc")
-    from genbench.metrics.density_coverage import density_coverage
+    from genbench.scoring.metrics.density_coverage import density_coverage
 
     rng = np.random.default_rng(3)
     real = rng.normal(size=(600, 8)).astype(np.float32)
@@ -149,7 +149,7 @@ def test_density_and_coverage_are_the_prdc_packages():
 
 
 def test_density_is_about_one_and_coverage_high_for_the_same_distribution():
-    from genbench.metrics.density_coverage import density_coverage
+    from genbench.scoring.metrics.density_coverage import density_coverage
 
     rng = np.random.default_rng(4)
     density, coverage = density_coverage(rng.normal(size=(2000, 4)), rng.normal(size=(2000, 4)))
@@ -161,7 +161,7 @@ def test_density_is_about_one_and_coverage_high_for_the_same_distribution():
 def test_same_digit_pairs_pair_distinct_items_of_one_digit():
     import torch
 
-    from genbench.metrics.diversity import same_digit_pairs
+    from genbench.scoring.metrics.diversity import same_digit_pairs
 
     digits = torch.tensor([0, 0, 1, 1, 1, 2, 3, 3])  # one 2: no pair for it
     pairs = same_digit_pairs(digits, seed=0, per_digit=50)
@@ -173,8 +173,8 @@ def test_same_digit_pairs_pair_distinct_items_of_one_digit():
 def test_ssim_and_perceptual_diversity_are_zero_for_copies_and_high_for_noise():
     import torch
 
-    from genbench.evaluator import Evaluator
-    from genbench.metrics.diversity import perceptual_diversity, same_digit_pairs, ssim_diversity
+    from genbench.scoring.evaluator import Evaluator
+    from genbench.scoring.metrics.diversity import perceptual_diversity, same_digit_pairs, ssim_diversity
 
     torch.manual_seed(0)
     evaluator = Evaluator(width=4).eval()
@@ -192,7 +192,7 @@ def test_ssim_and_perceptual_diversity_are_zero_for_copies_and_high_for_noise():
 def test_memorization_sees_planted_copies_of_training_images():
     import torch
 
-    from genbench.metrics.memorization import memorization, nearest_distances
+    from genbench.scoring.metrics.memorization import memorization, nearest_distances
 
     gen = torch.Generator().manual_seed(0)
     train, test = torch.randn(3000, 8, generator=gen), torch.randn(1000, 8, generator=gen)
@@ -212,7 +212,16 @@ def test_memorization_sees_planted_copies_of_training_images():
 @pytest.mark.parametrize("fids, epoch", [([100, 50, 20, 19, 18], 4), ([100, 18.5, 30, 18], 4),
                                          ([50, 49], 1), ([80], 1)])
 def test_convergence_epoch_is_where_the_quick_fid_stays_within_ten_percent(fids, epoch):
-    from genbench.metrics.stability import convergence
+    from genbench.results.stability import convergence
 
     result = convergence([{"quick_fid": f} for f in fids])
     assert result == {"convergence_epoch": epoch, "convergence_fraction": epoch / len(fids)}
+
+
+def test_every_catalogued_metric_has_one_computation_and_nothing_else_does():
+    from genbench.results.catalogue import METRICS, NUMBERS
+    from genbench.scoring.scorecard import COMPUTE
+
+    assert [m.key for m in METRICS] == list(COMPUTE)
+    assert len(NUMBERS) == len({n.key for n in NUMBERS.values()})  # one entry per key
+    assert all(m.direction in ("higher", "lower", "nearest_real") for m in METRICS)

@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from conftest import PARAMS
-from genbench.metrics.stability import stability_stats
-from genbench.normalize import log_scale, normalize_model, stability_score, summary_row
-from genbench.scorecard import METRICS
+from genbench.results.stability import stability_stats
+from genbench.results.normalize import log_scale, normalize_model, summary_row
+from genbench.results.stability import stability_score
+from genbench.results.catalogue import METRICS
 
 ROOT = Path(__file__).resolve().parents[1]
 C = PARAMS.normalize

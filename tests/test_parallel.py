@@ -1,4 +1,4 @@
-"""The parallel runner (python -m genbench.parallel) on the real dvc.yaml and params.yaml with
+"""The parallel runner (python -m genbench.experiments.parallel) on the real dvc.yaml and params.yaml with
 stand-in stage scripts: every stage after the stages it reads from and no later, the committed
 yardstick checked and never re-made, a failed stage run again with the fallback, and the result
 set. That its results equal `dvc repro`'s is checked end to end in test_pipeline.py."""
@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from genbench import parallel
-from genbench.tables import COLUMNS
+from genbench.experiments import parallel
+from genbench.layout import pipeline_stages
+from genbench.results.tables import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 YARDSTICK_FILES = {"evaluator": ["data/evaluator/evaluator.pt", "metrics/evaluator.json"],
@@ -48,9 +49,8 @@ def project(tmp_path):
     yardstick that dvc.lock records."""
     for name in ("dvc.yaml", "params.yaml"):
         shutil.copy2(ROOT / name, tmp_path / name)
-    dvc_yaml = yaml.safe_load((ROOT / "dvc.yaml").read_text())
     (tmp_path / "stages").mkdir()
-    for stage in dvc_yaml["stages"]:
+    for stage in pipeline_stages(ROOT):
         (tmp_path / "stages" / f"{stage}.py").write_text(STAND_IN)
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     columns = ["model"] + [key for key, _, _, _ in COLUMNS] + [ref for _, _, _, ref in COLUMNS if ref]
@@ -65,7 +65,7 @@ def project(tmp_path):
             (tmp_path / path).write_text(f"the committed {path}")
             outs.append({"path": path, "hash": "md5",
                          "md5": hashlib.md5((tmp_path / path).read_bytes()).hexdigest()})
-        keys = dvc_yaml["stages"][stage]["params"]
+        keys = pipeline_stages(ROOT)[stage]["params"]
         lock["stages"][stage] = {"params": {"params.yaml": {k: parallel.lookup(params, k) for k in keys}},
                                  "outs": outs}
     (tmp_path / "dvc.lock").write_text(yaml.safe_dump(lock))
@@ -110,7 +110,7 @@ def test_every_stage_runs_after_what_it_reads_and_no_later(project, monkeypatch)
     out = project / "results" / "cpu-epochs50"
     run = json.loads((out / "run.json").read_text())
     assert run["params"]["epochs"] == 50 and run["changes"] == ["epochs=50"] and run["retried"] == []
-    assert set(run["stages"]) == {"download", "normalize", "plot", "sweep@ddpm"} | {
+    assert set(run["stages"]) == {"check_params", "download", "normalize", "plot", "sweep@ddpm"} | {
         f"{s}@{m}" for m in models for s in ("train", "sample", "grids", "score")}
     assert all(s["ok"] and s["seconds"] >= 0 for s in run["stages"].values())
     assert run["yardstick_md5"].keys() == {p for files in YARDSTICK_FILES.values() for p in files}
@@ -179,20 +179,21 @@ def test_a_yardstick_file_that_is_not_the_committed_one_is_refused(project, monk
 
 
 def test_the_stages_are_dvc_yamls_with_this_python():
-    dvc_yaml = yaml.safe_load((ROOT / "dvc.yaml").read_text())
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    stages = parallel.pipeline(dvc_yaml, params)
+    stages = parallel.pipeline(pipeline_stages(ROOT), params)
     train = stages["train@ddpm"]
     assert train.command.startswith(f"{sys.executable} stages/train.py ddpm ")
     assert "data/checkpoints/ddpm.pt" in train.outs and "plots/history/ddpm.csv" in train.outs
     assert "src/genbench/models/diffusion.py" in train.deps  # ${item.family} filled in
-    assert set(stages) - {"download", "normalize", "plot"} == {
+    assert set(stages) - {"check_params", "download", "normalize", "plot"} == {
         f"{s}@{m}" for s in ("train", "sample", "grids", "score") for m in params["models"]} | {
         f"sweep@{m}" for m in params["sweep"]}
     after = parallel.upstream(stages)
-    assert after["train@ddpm"] == {"download"}  # the yardstick's files are inputs, not stages
-    assert after["sweep@ddpm"] == {"train@ddpm"}
-    assert after["normalize"] == {f"{s}@{m}" for s in ("train", "sample", "score") for m in params["models"]}
+    assert after["download"] == {"check_params"}  # params.yaml checked whole, first
+    assert after["train@ddpm"] == {"check_params", "download"}  # the yardstick's files are inputs, not stages
+    assert after["sweep@ddpm"] == {"check_params", "train@ddpm"}
+    assert after["normalize"] == {"check_params"} | {f"{s}@{m}" for s in ("train", "sample", "score")
+                                                     for m in params["models"]}
     # plot draws the histories, grids, sweeps and the memorization pairs each score writes; not the samples
     assert {"sweep@ddpm", "normalize", "train@vae", "grids@vae", "score@vae"} < after["plot"]
     assert "sample@vae" not in after["plot"]
@@ -205,7 +206,7 @@ def test_a_stopped_run_ends_its_stages_and_keeps_what_finished(project):
     import subprocess
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "genbench.parallel", "--set", "epochs=99", "--out", "results/run",
+    proc = subprocess.Popen([sys.executable, "-m", "genbench.experiments.parallel", "--set", "epochs=99", "--out", "results/run",
                              "--workdir", str(project / "work")], cwd=project, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

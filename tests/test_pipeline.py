@@ -9,12 +9,13 @@ import torch
 from PIL import Image
 
 from genbench.data import load_split
-from genbench.evaluator import load_evaluator
+from genbench.scoring.evaluator import load_evaluator
 from genbench.models.base import GenerativeModel
-from genbench.reference import Reference
+from genbench.scoring.reference import Reference
 from genbench.sampling import generate
-from genbench.scorecard import METRICS, Yardstick, score
-from genbench.validate import validate
+from genbench.results.catalogue import METRICS
+from genbench.scoring.scorecard import Yardstick, score
+from genbench.experiments.validate import validate
 from tiny import PER_MODEL, changed, models_of, ran, set_params, sh
 
 
@@ -83,9 +84,9 @@ def test_editing_one_models_module_reruns_that_model_only(project):
     sh(project, "git", "commit", "-qm", "the first run", env=env)
     module = project / "src/genbench/models/vae.py"
     module.write_text(module.read_text() + "# a comment\n")
-    assert changed(project, env) == {"train@vae", "sample@vae"}
+    assert changed(project, env) == {"check_params", "train@vae", "sample@vae"}  # check_params: every model's code
     log = sh(project, "dvc", "repro", env=env)
-    assert ran(log) == {"train@vae", "sample@vae", "normalize", "plot"}
+    assert ran(log) == {"check_params", "train@vae", "sample@vae", "normalize", "plot"}
     assert changed(project, env) == set()
     diff = json.loads(sh(project, "dvc", "metrics", "diff", "--json", env=env).strip().splitlines()[-1])
     assert diff and all(path.startswith("metrics/timings/") for path in diff), sorted(diff)
@@ -108,17 +109,18 @@ def test_the_yardstick_ignores_the_models_seed_batch_size_and_device(project):
 def test_changing_a_sampler_setting_resamples_without_training(project):
     project, env, _ = project
     set_params(project, **{"models.ddpm.sample.guidance": 1.0})
-    assert changed(project, env) == {"sample@ddpm", "sweep@ddpm", "normalize"}  # normalize reads the model list
+    # check_params reads all of params.yaml; normalize reads the model list
+    assert changed(project, env) == {"check_params", "sample@ddpm", "sweep@ddpm", "normalize"}
     log = sh(project, "dvc", "repro", env=env)
-    assert {"sample@ddpm", "sweep@ddpm", "score@ddpm", "grids@ddpm", "normalize", "plot"} == ran(log)
+    assert {"check_params", "sample@ddpm", "sweep@ddpm", "score@ddpm", "grids@ddpm", "normalize", "plot"} == ran(log)
 
 
 def test_cosmetic_params_rerun_only_the_figures(project):
     project, env, _ = project
     set_params(project, **{"plot.grid_rows": 4})
-    assert changed(project, env) == {f"grids@{m}" for m in models_of(project)}
+    assert changed(project, env) == {f"grids@{m}" for m in models_of(project)} | {"check_params"}
     log = sh(project, "dvc", "repro", env=env)
-    assert ran(log) == {f"grids@{m}" for m in models_of(project)} | {"plot"}
+    assert ran(log) == {f"grids@{m}" for m in models_of(project)} | {"check_params", "plot"}
     assert Image.open(project / "plots/samples/gan/grid.png").size == (4 * 30 + 2,) * 2
 
 
@@ -126,7 +128,7 @@ def test_changing_vae_lr_reruns_the_vae_only(project):
     project, env, _ = project
     set_params(project, **{"models.vae.train.lr": 2e-3})
     log = sh(project, "dvc", "repro", env=env)
-    assert ran(log) == stages_of("vae") | {"normalize", "plot"}
+    assert ran(log) == stages_of("vae") | {"check_params", "normalize", "plot"}
     for model in set(models_of(project)) - {"vae"}:
         assert not ran(log) & stages_of(model), f"{model}'s stages re-ran"
 

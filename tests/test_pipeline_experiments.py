@@ -6,7 +6,7 @@ import sys
 
 from PIL import Image
 
-from genbench.validate import validate
+from genbench.experiments.validate import validate
 from tiny import changed, models_of, ran, sh
 
 
@@ -36,10 +36,10 @@ def test_a_seed_experiment_reuses_the_yardstick_and_is_collected_with_intervals(
     project, env, _ = project
     sh(project, "git", "add", "-A", env=env)
     sh(project, "git", "commit", "-qm", "seed 42's results", "--allow-empty", env=env)  # the baseline
-    log = sh(project, sys.executable, "-m", "genbench.seeds", "run", "7", env=env)
+    log = sh(project, sys.executable, "-m", "genbench.experiments.seeds", "run", "7", env=env)
     assert {f"train@{m}" for m in models_of(project)} <= ran(log)
     assert not {"evaluator", "reference"} & ran(log)
-    sh(project, sys.executable, "-m", "genbench.seeds", "collect", "plots/seeds.csv", env=env)
+    sh(project, sys.executable, "-m", "genbench.experiments.seeds", "collect", "plots/seeds.csv", env=env)
     sh(project, "dvc", "repro", "seeds", env=env)
     summary = json.loads((project / "metrics/seeds.json").read_text())
     assert set(summary) == set(models_of(project))

@@ -18,10 +18,10 @@ from tiny import models_of, sh
 
 
 def test_the_parallel_runner_gives_dvcs_results(project):
-    """python -m genbench.parallel (the stages outside DVC, for a GPU) on the same params:
+    """python -m genbench.experiments.parallel (the stages outside DVC, for a GPU) on the same params:
     the same checkpoints, histories and scores as `dvc repro`, with the yardstick reused."""
     project, env, _ = project
-    log = sh(project, sys.executable, "-m", "genbench.parallel", "--jobs", "1", "--out", "results/again",
+    log = sh(project, sys.executable, "-m", "genbench.experiments.parallel", "--jobs", "1", "--out", "results/again",
              "--workdir", str(project / "work"), env=env)
     work, out = project / "work", project / "results/again"
     run = json.loads((out / "run.json").read_text())

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from genbench.tables import (markdown_metrics, markdown_seeds, markdown_short, markdown_study, markdown_summary,
+from genbench.results.tables import (markdown_metrics, markdown_seeds, markdown_short, markdown_study, markdown_summary,
                              markdown_sweep, sweep_series)
-from genbench.utils import read_csv, read_json
+from genbench.files import read_csv, read_json
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -21,27 +21,27 @@ def text(page: str) -> str:
 
 def test_readme_short_table_matches_committed_metrics():
     table = markdown_short(read_csv(ROOT / "plots" / "summary.csv"))
-    assert table in text("README.md"), "README's table is stale: paste `python -m genbench.tables --short plots/summary.csv`"
+    assert table in text("README.md"), "README's table is stale: paste `python -m genbench.results.tables --short plots/summary.csv`"
 
 
 def test_results_table_matches_committed_metrics():
     table = markdown_summary(read_csv(ROOT / "plots" / "summary.csv"))
-    assert table in text("docs/results.md"), "docs/results.md's table is stale: paste `python -m genbench.tables plots/summary.csv`"
+    assert table in text("docs/results.md"), "docs/results.md's table is stale: paste `python -m genbench.results.tables plots/summary.csv`"
 
 
 def test_metric_definitions_match_the_scorecard():
-    assert markdown_metrics() in text("docs/metrics.md"), "docs/metrics.md's table is stale: paste `python -m genbench.tables --metrics`"
+    assert markdown_metrics() in text("docs/metrics.md"), "docs/metrics.md's table is stale: paste `python -m genbench.results.tables --metrics`"
 
 
 def test_sweep_tables_match_committed_sweeps():
     for folder in sorted((ROOT / "plots" / "sweep").iterdir()):
         table = markdown_sweep(sweep_series(folder))
-        assert table in text("docs/results.md"), f"docs/results.md's sweep of {folder.name} is stale: paste `python -m genbench.tables --sweep plots/sweep/{folder.name}`"
+        assert table in text("docs/results.md"), f"docs/results.md's sweep of {folder.name} is stale: paste `python -m genbench.results.tables --sweep plots/sweep/{folder.name}`"
 
 
 def test_seeds_table_matches_committed_intervals():
     table = markdown_seeds(read_json(ROOT / "metrics" / "seeds.json"))
-    assert table in text("docs/results.md"), "docs/results.md's table over seeds is stale: paste `python -m genbench.tables --seeds metrics/seeds.json`"
+    assert table in text("docs/results.md"), "docs/results.md's table over seeds is stale: paste `python -m genbench.results.tables --seeds metrics/seeds.json`"
 
 
 def test_study_tables_match_committed_studies():
@@ -49,7 +49,7 @@ def test_study_tables_match_committed_studies():
     assert len(studies) >= 3, "fewer than three committed studies"
     for path in studies:
         table = markdown_study(read_json(path))
-        assert table in text("docs/studies.md"), f"docs/studies.md's table of study {path.stem} is stale: paste `python -m genbench.tables --study {path.relative_to(ROOT)}`"
+        assert table in text("docs/studies.md"), f"docs/studies.md's table of study {path.stem} is stale: paste `python -m genbench.results.tables --study {path.relative_to(ROOT)}`"
 
 
 def test_gpu_tables_match_their_result_sets():
@@ -58,7 +58,7 @@ def test_gpu_tables_match_their_result_sets():
     for summary in sorted((ROOT / "results").glob("*/summary.csv")):
         table = markdown_summary(read_csv(summary))
         where = summary.parent.relative_to(ROOT)
-        assert table in text("docs/gpu.md"), f"docs/gpu.md's table of {where} is stale: paste `python -m genbench.tables {where}/summary.csv`"
+        assert table in text("docs/gpu.md"), f"docs/gpu.md's table of {where} is stale: paste `python -m genbench.results.tables {where}/summary.csv`"
         assert table in (summary.parent / "README.md").read_text(), f"{where}/README.md is not its summary's"
 
 

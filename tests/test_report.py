@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genbench.report import build_report
+from genbench.experiments.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

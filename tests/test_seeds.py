@@ -6,9 +6,9 @@ import math
 import pytest
 from PIL import Image
 
-from genbench.figures import seed_intervals
-from genbench.seeds import interval, summarize
-from genbench.tables import interval_cell, markdown_seeds, separated
+from genbench.results.figures import seed_intervals
+from genbench.results.intervals import interval, seed_summary
+from genbench.results.tables import interval_cell, markdown_seeds, separated
 
 
 def test_student_t_interval_of_three_seeds():
@@ -27,7 +27,7 @@ def rows(model, fids, label_accuracy=None, quality=0.5):
 
 
 def test_summary_has_an_interval_per_metric_and_the_final_fids_spread():
-    summary = summarize(rows("gan", [90.0, 100.0, 110.0]) + rows("cgan", [50.0, 50.0, 50.0], 0.9), cv_worst=0.5)
+    summary = seed_summary(rows("gan", [90.0, 100.0, 110.0]) + rows("cgan", [50.0, 50.0, 50.0], 0.9), cv_worst=0.5)
     gan = summary["gan"]
     assert gan["seeds"] == [42, 43, 44]
     assert gan["fid"]["mean"] == 100.0 and gan["fid"]["std"] == 10.0
@@ -39,19 +39,19 @@ def test_summary_has_an_interval_per_metric_and_the_final_fids_spread():
 
 
 def test_a_spread_beyond_cv_worst_scores_zero_and_one_seed_has_no_interval():
-    wild = summarize(rows("gan", [10.0, 100.0, 1000.0]), cv_worst=0.5)["gan"]
+    wild = seed_summary(rows("gan", [10.0, 100.0, 1000.0]), cv_worst=0.5)["gan"]
     assert wild["fid_cv"] > 0.5 and wild["seed_stability"] == 0.0
-    single = summarize(rows("gan", [100.0]), cv_worst=0.5)["gan"]
+    single = seed_summary(rows("gan", [100.0]), cv_worst=0.5)["gan"]
     assert single["fid"]["ci_low"] is None and single["fid_cv"] is None and single["seed_stability"] is None
 
 
 def test_a_seed_collected_twice_is_refused():
     with pytest.raises(ValueError, match="seed listed twice"):
-        summarize(rows("gan", [1.0, 2.0]) + rows("gan", [1.0]), cv_worst=0.5)
+        seed_summary(rows("gan", [1.0, 2.0]) + rows("gan", [1.0]), cv_worst=0.5)
 
 
 def test_only_disjoint_intervals_rank_models():
-    summary = summarize(rows("a", [10.0, 11.0, 12.0]) + rows("b", [11.5, 12.5, 13.5])
+    summary = seed_summary(rows("a", [10.0, 11.0, 12.0]) + rows("b", [11.5, 12.5, 13.5])
                         + rows("c", [100.0, 101.0, 102.0]), cv_worst=0.5)
     assert separated(summary, "fid", lower_is_better=True) == [("a", "b", False), ("b", "c", True)]
     assert separated(summary, "fid", lower_is_better=False) == [("c", "b", True), ("b", "a", False)]
@@ -67,7 +67,7 @@ def test_interval_cell():
 
 
 def test_the_figure_draws_every_model_with_its_interval(tmp_path):
-    summary = summarize(rows("gan", [90.0, 100.0, 110.0]) + rows("cgan", [50.0, 52.0, 54.0], 0.9), cv_worst=0.5)
+    summary = seed_summary(rows("gan", [90.0, 100.0, 110.0]) + rows("cgan", [50.0, 52.0, 54.0], 0.9), cv_worst=0.5)
     seed_intervals(summary, {"fid": 6.0}, tmp_path / "intervals.png")
     with Image.open(tmp_path / "intervals.png") as img:
         assert img.size[0] > 800 and img.size[1] > 300

@@ -12,8 +12,9 @@ import yaml
 from PIL import Image
 
 from genbench.errors import ConfigError
-from genbench.experiments import Run, differences, flatten
-from genbench.studies import load_study, study_rows, summarize
+from genbench.experiments.runs import Run, differences, flatten
+from genbench.experiments.studies import load_study, study_rows
+from genbench.results.intervals import study_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -97,7 +98,7 @@ def test_summary_intervals_per_model_and_value(tmp_path):
     base = run("base", fid=100.0)
     rows = study_rows(study, [base, run("s43", fid=110.0, seed=43),
                               run("a", fid=50.0, **{"models.gan.train.lr": 0.0004, "models.dcgan.train.lr": 0.0004})])
-    summary = summarize(study, rows)
+    summary = study_summary(study, rows)
     gan = summary["models"]["gan"]
     assert set(gan) == {"lr=0.0002", "lr=0.0004"}  # 1e-4 has no run yet
     assert gan["lr=0.0002"]["seeds"] == [42, 43] and gan["lr=0.0002"]["fid"]["mean"] == 105.0
@@ -138,14 +139,14 @@ def test_the_stage_summarizes_and_draws_each_collected_study(tmp_path):
 
 
 def test_the_readme_table_ranks_values_only_where_intervals_separate(tmp_path):
-    from genbench.tables import markdown_study
+    from genbench.results.tables import markdown_study
 
     study = load_study("lr", PARAMS, write(tmp_path, "lr", models=["gan"]))
     lr = {"models.gan.train.lr": 0.0004}
     runs = [run("base", fid=100.0), run("s43", fid=102.0, seed=43),
             run("a", fid=50.0, **lr), run("b", fid=51.0, seed=43, **lr),
             run("c", fid=150.0, **{"models.gan.train.lr": 0.0001})]
-    table = markdown_study(summarize(study, study_rows(study, runs)))
+    table = markdown_study(study_summary(study, study_rows(study, runs)))
     assert "| gan | lr=0.0004 | 2 | 50.5 ± 6.4 |" in table
     assert "| gan | lr=0.0001 | 1 | 150.0 |" in table
     assert "gan by FID (best first): lr=0.0004 > lr=0.0002 ≈ lr=0.0001" in table

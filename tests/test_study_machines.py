@@ -60,16 +60,16 @@ def test_two_machines_run_a_shard_each_and_a_third_collects_the_study(remotes):
     logs = {}
     for shard, name in ((1, "one"), (2, "two")):  # points: latent 2, 4, 20 (20 = the committed run)
         clone = machine(remotes, name)
-        logs[name] = sh(clone, "python", "-m", "genbench.studies", "run", "latent", "--shard", f"{shard}/2", env=env)
+        logs[name] = sh(clone, "python", "-m", "genbench.experiments.studies", "run", "latent", "--shard", f"{shard}/2", env=env)
         sh(clone, "dvc", "exp", "push", "origin", env=env)
     assert "1 already run, 1 to run" in logs["one"] and "0 already run, 1 to run" in logs["two"]
     for log in logs.values():  # a point re-runs the VAE's stages and the summary, nothing upstream
-        assert ran(log) == {"train@vae", "sample@vae", "score@vae", "normalize"}, log[-3000:]
-        assert "4 stage runs" in log
+        assert ran(log) == {"check_params", "train@vae", "sample@vae", "score@vae", "normalize"}, log[-3000:]
+        assert "5 stage runs" in log
 
     collector = machine(remotes, "collector")
     sh(collector, "dvc", "exp", "pull", "origin", env=env)
-    print(sh(collector, "python", "-m", "genbench.studies", "collect", "latent", env=env))
+    print(sh(collector, "python", "-m", "genbench.experiments.studies", "collect", "latent", env=env))
     with open(collector / "plots/studies/latent.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["model"], r["latent_dim"], r["seed"]) for r in rows] == [

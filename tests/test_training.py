@@ -12,7 +12,7 @@ from genbench import training
 from genbench.errors import DivergenceError, LockedError
 from genbench.models import save_checkpoint
 from genbench.models.base import GenerativeModel
-from genbench.utils import seed_everything
+from genbench.runtime import seed_everything
 
 CPU = torch.device("cpu")
 
@@ -266,7 +266,7 @@ def test_a_second_writer_of_the_same_resume_state_is_refused(tmp_path):
 
 def test_evaluator_training_stops_when_its_loss_explodes(mnist_raw_dir):
     from genbench.data import load_split
-    from genbench.evaluator import train_classifier
+    from genbench.scoring.evaluator import train_classifier
 
     x, y = load_split(mnist_raw_dir, train=True, subset=512)
     recipe = dataclasses.replace(PARAMS.evaluator, width=8, epochs=1, lr=1000.0)
@@ -278,9 +278,9 @@ def test_evaluator_training_stops_when_its_loss_explodes(mnist_raw_dir):
 def test_the_quick_fid_samples_in_fixed_chunks_per_device(monkeypatch, device, calls):
     """1,000 quick-FID images: ten calls of 100 on a CPU (as always), one of 1,000 on a GPU,
     whatever the sample batch-size setting."""
-    from genbench import monitor
-    from genbench.evaluator import Evaluator
-    from genbench.reference import Reference
+    from genbench.scoring import monitor
+    from genbench.scoring.evaluator import Evaluator
+    from genbench.scoring.reference import Reference
 
     seen = []
 
@@ -310,7 +310,7 @@ def test_the_train_metrics_name_the_numerics_they_were_computed_with(tmp_path, n
 
 
 def test_precision_auto_is_float32_on_every_cpu_and_bfloat16_on_a_gpu():
-    from genbench.utils import use_bfloat16
+    from genbench.runtime import use_bfloat16
 
     assert not use_bfloat16("auto", CPU) and use_bfloat16("auto", torch.device("cuda"))
     assert use_bfloat16("bfloat16", CPU) and not use_bfloat16("float32", torch.device("cuda"))
@@ -322,7 +322,7 @@ def test_progress_into_a_log_writes_a_few_lines_not_a_redraw_per_step():
     import subprocess
     import sys
 
-    code = ("import time\nfrom genbench.utils import progress_bar\n"
+    code = ("import time\nfrom genbench.runtime import progress_bar\n"
             "bar = progress_bar(range(2000), desc='epoch 1/1', leave=False)\n"
             "for i in bar:\n    time.sleep(0.0002)\n"
             "    if i % 20 == 0:\n        bar.set_postfix(loss=f'{i:.3f}', refresh=False)\n")

@@ -13,9 +13,11 @@ import torch
 from conftest import PARAMS, ROOT
 from genbench.data import load_split
 from genbench.errors import YardstickError
-from genbench.evaluator import SHIPPED, SHIPPED_SHA256, check_shipped, load_evaluator, sha256
-from genbench.reference import compute_reference
-from genbench.scorecard import METRICS, RealTrain, yardstick
+from genbench.files import file_sha256
+from genbench.scoring.evaluator import SHIPPED, SHIPPED_SHA256, check_shipped, load_evaluator
+from genbench.scoring.reference import compute_reference
+from genbench.results.catalogue import METRICS
+from genbench.scoring.scorecard import COMPUTE, RealTrain, yardstick
 
 COMMITTED = json.loads((ROOT / "metrics/reference.json").read_text())
 # the evaluator's own numbers (the other metrics' real values reuse these features)
@@ -24,7 +26,7 @@ COMPARED = ("fid", "fid_uniform_noise", "kid", "inception_score", "label_accurac
 
 
 def test_the_shipped_evaluator_is_the_pinned_file():
-    assert sha256(SHIPPED) == SHIPPED_SHA256
+    assert file_sha256(SHIPPED) == SHIPPED_SHA256
     recipe = json.loads(SHIPPED.with_name("recipe.json").read_text())
     assert recipe["sha256"] == SHIPPED_SHA256 and recipe["test_accuracy"] >= 0.996
 
@@ -46,7 +48,7 @@ def test_a_wrong_evaluator_file_stops_with_one_line_naming_the_hash(tmp_path, da
     with pytest.raises(YardstickError, match=SHIPPED_SHA256):
         check_shipped(bad)
     # as a stage reports it: one line, exit 1, nothing loaded
-    code = ("from genbench import cli; from genbench.evaluator import load_evaluator; "
+    code = ("from genbench import cli; from genbench.scoring.evaluator import load_evaluator; "
             f"cli.run(lambda: load_evaluator({str(bad)!r}, 'shipped'))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 1 and run.stdout == ""
@@ -55,7 +57,7 @@ def test_a_wrong_evaluator_file_stops_with_one_line_naming_the_hash(tmp_path, da
 
 def test_a_retrained_evaluator_is_loaded_without_the_check(tmp_path):
     """`evaluator.source: train`: the stage's own file, whatever its hash."""
-    from genbench.evaluator import Evaluator, save_evaluator
+    from genbench.scoring.evaluator import Evaluator, save_evaluator
 
     save_evaluator(Evaluator(width=4), tmp_path / "own.pt")
     assert load_evaluator(tmp_path / "own.pt", "train").width == 4
@@ -88,7 +90,7 @@ def test_the_real_data_values_are_the_committed_ones_to_three_significant_digits
         values = {}
         for m in METRICS:
             if m.key in COMPARED:
-                values.update(m.of_real(ys, RealTrain(x, y, num_samples=PARAMS.sample.num_samples)))
+                values.update(COMPUTE[m.key][1](ys, RealTrain(x, y, num_samples=PARAMS.sample.num_samples)))
     finally:
         torch.set_num_threads(before)
     for key in COMPARED:
@@ -96,7 +98,7 @@ def test_the_real_data_values_are_the_committed_ones_to_three_significant_digits
 
 
 def test_augmentation_moves_digits_a_little_and_is_seeded():
-    from genbench.evaluator import augment_batch
+    from genbench.scoring.evaluator import augment_batch
 
     x = torch.zeros(64, 1, 28, 28)
     x[:, :, 10:18, 12:16] = 1.0

@@ -11,6 +11,7 @@ that model, so a stage never loads another model's code and this module loads no
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ def _check_type(key: str, value, annotation):
     if annotation is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: must be a finite number, got {value!r}")
         return float(value)
     if annotation is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -119,6 +122,8 @@ def build(cls, raw, prefix: str = ""):
     return obj
 
 
+MAX_SEED = 2**32 - 1  # torch and numpy seeds are 32-bit: the range of every seed the project takes
+
 # ------------------------------------------------------------------------------ sections
 
 
@@ -133,8 +138,8 @@ class EvaluatorConfig:
     """Where the yardstick comes from, and the recipe of CAS's classifier (and of the
     evaluator under ``source: train``): its own seed and batch size, always on the CPU, so the
     models' seed, batch size and device never move it."""
-    source: str = param(choices=("shipped", "train"))  # shipped: the frozen file (genbench.evaluator.SHIPPED)
-    seed: int = param(ge=0, le=2**32 - 1)
+    source: str = param(choices=("shipped", "train"))  # shipped: the frozen file (genbench.scoring.evaluator.SHIPPED)
+    seed: int = param(ge=0, le=MAX_SEED)
     batch_size: int = param(ge=1)
     epochs: int = param(ge=1)
     lr: float = param(gt=0)
@@ -214,7 +219,7 @@ class SweepConfig:
 
 @dataclass(frozen=True)
 class Params:
-    seed: int = param(ge=0, le=2**32 - 1)  # torch and numpy seeds are 32-bit
+    seed: int = param(ge=0, le=MAX_SEED)
     batch_size: int = param(ge=1)
     epochs: int = param(ge=1)
     checkpoint: str = param(choices=("last", "best"))  # the weights kept: last epoch or lowest quick FID

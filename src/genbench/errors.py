@@ -21,3 +21,7 @@ class YardstickError(RuntimeError):
 
 class LockedError(RuntimeError):
     """Another process holds a lock (a second writer of the same outputs)."""
+
+
+class InputError(ValueError):
+    """Samples handed to ``genbench score`` that it cannot score fairly (exit code 2)."""

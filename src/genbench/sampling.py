@@ -1,4 +1,6 @@
-"""Fixed-seed sample sets: uint8 images plus the requested digits, in an ``.npz`` file."""
+"""Fixed-seed sample sets: the one chunked generation loop (every caller draws through
+``generate``), and the samples file, uint8 images plus the requested digits in an ``.npz``.
+``model`` is any ``genbench.models.base.GenerativeModel``."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ import numpy as np
 import torch
 
 from genbench.errors import DataError, DivergenceError
-from genbench.models.base import GenerativeModel
-from genbench.utils import atomic_write_bytes, progress_bar
+from genbench.files import atomic_write_bytes
+from genbench.runtime import progress_bar
 
 
 def requested_labels(n: int, conditional: bool) -> torch.Tensor:
@@ -24,14 +26,18 @@ def requested_labels(n: int, conditional: bool) -> torch.Tensor:
 
 
 @torch.no_grad()
-def generate(model: GenerativeModel, n: int, seed: int, batch_size: int, progress: bool = False,
-             **settings) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """Return (images N x 1 x 28 x 28 float in [0, 1] on CPU, labels, seconds spent);
-    ``settings`` go to the model's generate() (its Sampling fields)."""
+def generate(model, n: int, seed: int, batch_size: int, progress: bool = False,
+             labels: torch.Tensor | None = None, **settings) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """Return (images N x 1 x 28 x 28 float in [0, 1] on CPU, labels, seconds spent), drawn
+    ``batch_size`` at a time with one generator seeded ``seed``; ``labels``: the digit asked
+    of each image (default: equal counts of each digit, or -1 for an unconditional model);
+    ``settings`` go to the model's generate() (its Sampling fields). NaN or infinite images
+    are a DivergenceError."""
     model.eval()
     device = model.device
     gen = torch.Generator(device=device).manual_seed(seed)
-    labels = requested_labels(n, model.conditional)
+    if labels is None:
+        labels = requested_labels(n, model.conditional)
     chunks = []
     start = time.perf_counter()
     for i in progress_bar(range(0, n, batch_size), desc=f"sampling {model.name}", disable=not progress, leave=False):
@@ -45,7 +51,7 @@ def generate(model: GenerativeModel, n: int, seed: int, batch_size: int, progres
 
 
 @torch.no_grad()
-def interpolation_strip(model: GenerativeModel, rows: int, steps: int, seed: int) -> torch.Tensor | None:
+def interpolation_strip(model, rows: int, steps: int, seed: int) -> torch.Tensor | None:
     """``rows`` straight-line walks of ``steps`` images between random latent codes, or None
     for models without a latent code to walk in."""
     dim = model.latent_dim()

@@ -20,7 +20,7 @@ import torch
 
 from genbench.errors import DIVERGED, DivergenceError, LockedError
 from genbench.models.base import GenerativeModel
-from genbench.utils import count_parameters, cpu_model, device_name, load_torch, peak_memory_mb, progress_bar, save_torch
+from genbench.runtime import count_parameters, cpu_model, device_name, load_torch, peak_memory_mb, progress_bar, save_torch
 
 
 @dataclass

@@ -8,17 +8,19 @@ model never loads another. Adding a model: that module and its section in params
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib
 import pkgutil
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from genbench.config import Params, SweepConfig, build
-from genbench.errors import ConfigError
+from genbench.errors import ConfigError, DataError
 from genbench.models.base import GenerativeModel
-from genbench.utils import load_torch, save_torch
+from genbench.runtime import load_torch, save_torch
 
 
 def model_class(name: str) -> type[GenerativeModel]:
@@ -87,15 +89,84 @@ def available() -> list[str]:
     return names
 
 
+def setting_types(sampling_cls: type) -> dict[str, type]:
+    """A ``Sampling`` dataclass's settings: name -> type (int, float, str)."""
+    hints = typing.get_type_hints(sampling_cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(sampling_cls)}
+
+
+def every_setting() -> dict[str, type]:
+    """The sampler settings of every model this package defines, name -> type (the
+    command line's options)."""
+    types = {}
+    for name in available():
+        types |= setting_types(model_class(name).Sampling)
+    return types
+
+
+def weights_sha256(state_dict: dict) -> str:
+    """SHA-256 over every tensor's name, dtype, shape and bytes, in order: what a checkpoint's
+    weights are, however the file around them is laid out."""
+    digest = hashlib.sha256()
+    for name, tensor in state_dict.items():
+        if not isinstance(tensor, torch.Tensor):  # a module's extra state (plain numbers)
+            digest.update(f"{name}={tensor!r};".encode())
+            continue
+        tensor = tensor.detach().cpu().contiguous()
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)};".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
 def save_checkpoint(model: GenerativeModel, path: str | Path) -> None:
-    """Weights and config only (plain tensors and numbers), written atomically."""
-    save_torch({"model": model.name, "config": dataclasses.asdict(model.config),
-                "state_dict": model.state_dict()}, path)
+    """Which model the weights belong to (name, family, config), the weights and their SHA-256,
+    as plain tensors and numbers, written atomically."""
+    state = model.state_dict()
+    save_torch({"model": model.name, "family": model.family, "config": dataclasses.asdict(model.config),
+                "weights_sha256": weights_sha256(state), "state_dict": state}, path)
 
 
-def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> GenerativeModel:
-    ckpt = load_torch(path, device)
+CHECKPOINT_KEYS = {"model", "family", "config", "weights_sha256", "state_dict"}
+
+
+def load_checkpoint(path: str | Path, device: torch.device | str = "cpu", expect: str | None = None) -> GenerativeModel:
+    """The model a checkpoint holds, checked: a file that is not a checkpoint (empty, truncated,
+    another format) is a DataError, and so are weights whose SHA-256 is not the recorded one;
+    a checkpoint of another model than ``expect`` is a ConfigError naming both. Loading never
+    executes code from the file (weights_only)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the checkpoint ({exc.strerror})") from None
+    if not head:
+        raise DataError(f"{path}: empty file, not a checkpoint")
+    if head != b"PK\x03\x04":  # torch.save writes a zip archive
+        raise DataError(f"{path}: not a PyTorch checkpoint (a genbench checkpoint is a torch.save zip file)")
+    try:
+        ckpt = load_torch(path, "cpu")
+    except Exception as exc:  # torch.load raises many kinds for a damaged archive
+        reason = str(exc).strip().split(". ")[0].splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path}: not a readable checkpoint, truncated or damaged ({reason})") from None
+    if isinstance(ckpt, dict) and {"model", "config", "state_dict"} <= set(ckpt) and "weights_sha256" not in ckpt:
+        raise DataError(f"{path}: a checkpoint of {ckpt['model']} from an older genbench, without the SHA-256 of "
+                        f"its weights; `dvc repro train@{ckpt['model']}` makes it again")
+    if not isinstance(ckpt, dict) or not CHECKPOINT_KEYS <= set(ckpt):
+        found = ", ".join(sorted(map(str, ckpt))) if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise DataError(f"{path}: not a genbench model checkpoint (has {found or 'nothing'}; expected "
+                        f"{', '.join(sorted(CHECKPOINT_KEYS))})")
+    if expect is not None and ckpt["model"] != expect:
+        raise ConfigError(f"{path}: a checkpoint of {ckpt['model']} ({ckpt['family']}), not of {expect}")
+    found = weights_sha256(ckpt["state_dict"])
+    if found != ckpt["weights_sha256"]:
+        raise DataError(f"{path}: damaged: its weights' SHA-256 {found} is not the recorded {ckpt['weights_sha256']}")
     cls = model_class(ckpt["model"])
-    model = cls(cls.Config(**ckpt["config"]))
-    model.load_state_dict(ckpt["state_dict"])
+    if cls.family != ckpt["family"]:
+        raise ConfigError(f"{path}: a {ckpt['family']} checkpoint of {ckpt['model']}, now a {cls.family} model")
+    try:
+        model = cls(build(cls.Config, ckpt["config"], f"{path}: config"))
+        model.load_state_dict(ckpt["state_dict"])
+    except (ConfigError, RuntimeError) as exc:
+        raise DataError(f"{path}: its weights do not fit {ckpt['model']}'s code ({str(exc).splitlines()[0]})") from None
     return model.to(device).eval()

@@ -21,7 +21,6 @@ from torch.nn.utils.parametrizations import spectral_norm
 from genbench.config import build, param
 from genbench.errors import ConfigError
 from genbench.models.base import GenerativeModel
-from genbench.utils import use_bfloat16
 
 # ------------------------------------------------------------------------------ losses
 
@@ -142,10 +141,6 @@ class AdversarialModel(GenerativeModel):
     def set_extra_state(self, state):
         self.d_updates = state["d_updates"]
 
-    def _autocast(self, device: torch.device):
-        return torch.autocast(device.type, dtype=torch.bfloat16,
-                              enabled=use_bfloat16(self.config.precision, device))
-
     def configure_optimizers(self):
         betas = (self.config.beta1, self.config.beta2)
         return {"g": torch.optim.Adam(self.generator.parameters(), lr=self.config.lr, betas=betas),
@@ -161,7 +156,7 @@ class AdversarialModel(GenerativeModel):
         z = torch.randn(n, self.config.noise_dim, device=real.device)
         y_fake = torch.randint(0, 10, (n,), device=real.device) if self.conditional else None
         y_real = y if self.conditional else None
-        with self._autocast(real.device):
+        with self.autocast(real.device):
             with torch.set_grad_enabled(g_step):
                 fake = self.generator(z, y_fake)
             d_loss, logs = self.loss.discriminator(self.discriminator, real, y_real, fake.detach(), y_fake)
@@ -172,7 +167,7 @@ class AdversarialModel(GenerativeModel):
         if not g_step:
             return {"d_loss": d_loss.detach(), **logs}
 
-        with self._autocast(real.device):
+        with self.autocast(real.device):
             g_loss = self.loss.generator(self.discriminator, fake, y_fake)
         optimizers["g"].zero_grad(set_to_none=True)
         g_loss.backward()
@@ -184,14 +179,14 @@ class AdversarialModel(GenerativeModel):
 
     @torch.no_grad()
     def decode_latent(self, z):
-        with self._autocast(z.device):
+        with self.autocast(z.device):
             return (self.generator(z, None).float() + 1) / 2
 
     @torch.no_grad()
     def generate(self, n, labels=None, generator=None):
         z = torch.randn(n, self.config.noise_dim, generator=generator, device=self.device)
         y = labels.to(self.device) if self.conditional else None
-        with self._autocast(z.device):
+        with self.autocast(z.device):
             return (self.generator(z, y).float() + 1) / 2
 
 

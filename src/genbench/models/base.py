@@ -16,7 +16,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from genbench.utils import use_bfloat16
+from genbench.runtime import use_bfloat16
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ class GenerativeModel(nn.Module):
         conditional; ``settings`` are the fields of ``Sampling`` (defaults when omitted)."""
         raise NotImplementedError
 
+    def network_evaluations(self, **settings) -> int:
+        """Forward passes of the network per generated image with these sampler settings:
+        the measure of a request's work (one for a single-pass generator)."""
+        return 1
+
     def latent_dim(self) -> int | None:
         """Size of the latent code ``decode_latent`` takes, or None for models without one."""
         return None
@@ -69,6 +74,11 @@ class GenerativeModel(nn.Module):
         """What training computes in on ``device``: ``bfloat16`` (autocast) or ``float32``
         (a model without a ``precision`` param trains in float32 only)."""
         return "bfloat16" if use_bfloat16(getattr(self.config, "precision", "float32"), device) else "float32"
+
+    def autocast(self, device: torch.device):
+        """The context a forward pass runs in: bfloat16 autocast where ``training_precision``
+        says so, else plain float32."""
+        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.training_precision(device) == "bfloat16")
 
     @property
     def device(self) -> torch.device:

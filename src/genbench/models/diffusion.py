@@ -22,7 +22,6 @@ import torch.nn.functional as F
 from genbench.config import param
 from genbench.errors import ConfigError
 from genbench.models.base import GenerativeModel
-from genbench.utils import use_bfloat16
 
 NO_LABEL = 10
 
@@ -120,10 +119,6 @@ class DiffusionModel(GenerativeModel):
 
     # --------------------------------------------------------------------- training
 
-    def _autocast(self, device: torch.device):
-        return torch.autocast(device.type, dtype=torch.bfloat16,
-                              enabled=use_bfloat16(self.config.precision, device))
-
     def configure_optimizers(self):
         return {"adam": torch.optim.Adam(self.net.parameters(), lr=self.config.lr)}
 
@@ -135,7 +130,7 @@ class DiffusionModel(GenerativeModel):
         noise = torch.randn_like(x0)
         drop = torch.rand(n, device=x0.device) < self.config.p_uncond
         y = torch.where(drop, torch.full_like(y, NO_LABEL), y)
-        with self._autocast(x0.device):
+        with self.autocast(x0.device):
             pred = self._training_net(n)(self.q_sample(x0, t, noise), t, y)
         return F.mse_loss(pred.float(), noise)
 
@@ -178,7 +173,7 @@ class DiffusionModel(GenerativeModel):
     def eps(self, x, t: int, y, guidance: float) -> torch.Tensor:
         """Guided noise prediction of the EMA network at integer step t."""
         tt = torch.full((len(x),), t, device=x.device, dtype=torch.long)
-        with self._autocast(x.device):
+        with self.autocast(x.device):
             if guidance == 0:
                 return self.ema(x, tt, y).float()
             both = self.ema(torch.cat([x, x]), torch.cat([tt, tt]),
@@ -190,6 +185,12 @@ class DiffusionModel(GenerativeModel):
         return torch.linspace(self.config.timesteps - 1, 0, steps).round().long().tolist()
 
     @torch.no_grad()
+    def network_evaluations(self, **settings) -> int:
+        """One U-Net pass per step (every timestep for the ancestral sampler), two with guidance."""
+        s = DiffusionSampling(**settings)
+        steps = self.config.timesteps if s.sampler == "ancestral" else s.steps
+        return steps * (2 if s.guidance else 1)
+
     def generate(self, n, labels=None, generator=None, **settings):
         s = DiffusionSampling(**settings)
         self.check_settings(self.config, s, self.name)
