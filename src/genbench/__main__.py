@@ -37,8 +37,10 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--digits", type=_digits, help="one digit or a list (1,2,3); default random (conditional models)")
     gen.add_argument("--count", type=int, default=100)
     gen.add_argument("--seed", type=int, default=0)
-    for name, kind in every_setting().items():  # every model's Sampling fields
+    settings = every_setting()  # every model's Sampling fields (imports each model's module once)
+    for name, kind in settings.items():
         gen.add_argument(f"--{name}", type=kind, help="a sampler setting (default: params.yaml's `sample` section)")
+    gen.set_defaults(setting_names=list(settings))
     gen.add_argument("--out", type=Path, help="FILE.png (a grid) or FILE.npz (the samples' format); default MODEL.png")
     gen.add_argument("--checkpoint", type=Path, help="default: where dvc.yaml's train stage writes it")
     gen.add_argument("--device", default="cpu")
@@ -80,7 +82,7 @@ def check_generate(args, out: Path) -> None:
 def generate(args) -> None:
     from genbench.config import load_params
     from genbench.layout import stage_path
-    from genbench.models import every_setting, load_checkpoint, model_spec
+    from genbench.models import load_checkpoint, model_spec
     from genbench.serving.ondemand import draw, png_grid, sampler_settings
     from genbench.sampling import save_samples
     from genbench.files import atomic_write_bytes
@@ -96,7 +98,7 @@ def generate(args) -> None:
         raise ConfigError(f"{checkpoint}: no checkpoint; `dvc repro train@{args.model}` trains it "
                           "(or `dvc pull` fetches it from a shared remote)")
     model = load_checkpoint(checkpoint, pick_device(args.device), expect=args.model)
-    changes = {k: getattr(args, k) for k in every_setting() if getattr(args, k) is not None}
+    changes = {k: getattr(args, k) for k in args.setting_names if getattr(args, k) is not None}
     settings = sampler_settings(model, dataclasses.asdict(spec.sampling), changes)
     images, labels, seconds = draw(model, args.count, args.seed, args.digits, progress=True, **settings)
     if out.suffix == ".npz":
