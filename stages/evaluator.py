@@ -1,6 +1,9 @@
-"""Stage evaluator: provide the yardstick every metric looks through. ``evaluator.source:
-shipped`` copies the frozen evaluator the project ships, after checking its SHA-256;
-``train`` trains one here (on the CPU, with its own seed). Either way, record its test accuracy."""
+"""Stage evaluator: provide the yardstick every metric looks through: the evaluator, the
+reader, the autoencoder and the PCA basis. ``evaluator.source: shipped`` copies the frozen
+files the project ships, after checking their SHA-256s; ``train`` trains them here (on the
+CPU, with their own seeds). Either way, record the evaluator's test accuracy, the reader's
+accuracy on clean and corrupted MNIST test (and the evaluator's, had it to read them), and
+draw the corrupted test set."""
 
 import json
 import shutil
@@ -9,21 +12,30 @@ import time
 from genbench import cli
 from genbench.config import load_params
 from genbench.data import load_split
-from genbench.scoring.evaluator import (SHIPPED, SHIPPED_SHA256, accuracy, check_shipped, check_reads_digits, embed,
-                                load_evaluator, save_evaluator, train_classifier)
 from genbench.files import write_json
+from genbench.grids import draw_corruptions
 from genbench.runtime import count_parameters, seed_everything
+from genbench.scoring.corruptions import TEST_SEVERITY, corrupted_test_set
+from genbench.scoring.evaluator import (SHIPPED, SHIPPED_SHA256, accuracy, check_reads_digits, check_shipped, embed,
+                                        load_evaluator, save_evaluator, train_classifier)
+from genbench.scoring.reader import FLOORS, reading_accuracy
+from genbench.scoring.shipped import (NETWORKS, SHA256, check_shipped_network, load_network, save_network,
+                                      shipped_path, train_networks)
 
 
 def main():
-    args = cli.arguments(__doc__, "--mnist", "--evaluator", "--metrics", "--timings")
+    args = cli.arguments(__doc__, "--mnist", "--networks", "--metrics", "--timings", "--corruptions")
     params = load_params()
     cfg = params.evaluator
+    out = {name: args.networks / f"{name}.pt" for name in ("evaluator", *NETWORKS)}
+    args.networks.mkdir(parents=True, exist_ok=True)
     if cfg.source == "shipped":
         check_shipped(SHIPPED)
-        args.evaluator.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SHIPPED, args.evaluator)
-        model = load_evaluator(args.evaluator, cfg.source)
+        for name in NETWORKS:
+            check_shipped_network(name, shipped_path(name))
+        shutil.copyfile(SHIPPED, out["evaluator"])
+        for name in NETWORKS:
+            shutil.copyfile(shipped_path(name), out[name])
         recipe = json.loads(SHIPPED.with_name("recipe.json").read_text())
         trained = {"train_images": recipe["train_images"], "epochs": recipe["recipe"]["epochs"],
                    "sha256": SHIPPED_SHA256}
@@ -32,17 +44,27 @@ def main():
         seed_everything(cfg.seed)
         x, y = load_split(args.mnist, train=True, subset=params.data.train_subset)
         start = time.perf_counter()
-        model = train_classifier(x, y, cfg)
+        save_evaluator(train_classifier(x, y, cfg), out["evaluator"])
+        for name, net in train_networks(x, y, cfg).items():
+            save_network(net, out[name])
         seconds = time.perf_counter() - start
-        save_evaluator(model, args.evaluator)
         trained = {"train_images": len(x), "epochs": cfg.epochs, "sha256": None}
+    model = load_evaluator(out["evaluator"], cfg.source)
+    reader = load_network("reader", out["reader"], cfg.source)
     xt, yt = load_split(args.mnist, train=False)
     acc = accuracy(embed(model, xt)[1], yt)
     check_reads_digits(acc)
+    reads = reading_accuracy(reader, xt, yt)
+    evaluator_reads = reading_accuracy(model, xt, yt)  # what the evaluator's softmax would say
+    draw_corruptions(xt, corrupted_test_set(xt), args.corruptions)
     write_json(args.metrics, {"source": cfg.source, "test_accuracy": acc, **trained,
-                              "parameters": count_parameters(model)})
+                              "parameters": count_parameters(model),
+                              "reader": {"accuracy": reads, "floors": FLOORS, "severity": TEST_SEVERITY,
+                                         "sha256": SHA256["reader"] if cfg.source == "shipped" else None},
+                              "evaluator_reading": evaluator_reads})
     write_json(args.timings, {"train_seconds": seconds})
     print(f"evaluator ({cfg.source}): test accuracy {acc:.4f}" + (f" ({seconds:.0f} s)" if seconds else ""))
+    print("reader:", ", ".join(f"{k} {v:.4f}" for k, v in reads.items()))
 
 
 if __name__ == "__main__":

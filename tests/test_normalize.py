@@ -101,7 +101,7 @@ def _run_normalize(tmp_path, models):
                     "--timings", "timings.json", "--table", "summary.csv"],
                    cwd=project, check=True, capture_output=True)
     summary, timings = (json.loads((project / name).read_text()) for name in ("summary.json", "timings.json"))
-    return {m: {**summary[m], **timings[m]} for m in summary}
+    return {m: {**summary["models"][m], **timings[m]} for m in summary["models"]}
 
 
 def test_adding_or_removing_a_model_changes_nobody_elses_scores(tmp_path):

@@ -9,12 +9,11 @@ import torch
 from PIL import Image
 
 from genbench.data import load_split
-from genbench.scoring.evaluator import load_evaluator
 from genbench.models.base import GenerativeModel
-from genbench.scoring.reference import Reference
 from genbench.sampling import generate
-from genbench.results.catalogue import METRICS
-from genbench.scoring.scorecard import Yardstick, score
+from genbench.results.catalogue import METRICS, TRACKED
+from genbench.scoring.real_features import RealFeatures
+from genbench.scoring.scorecard import Yardstick, load_networks, score
 from genbench.experiments.validate import validate
 from tiny import PER_MODEL, changed, models_of, ran, set_params, sh
 
@@ -29,11 +28,15 @@ def test_repro_writes_every_output_with_sane_values(project):
     assert "Running stage 'download'" in log
     evaluator = json.loads((project / "metrics/evaluator.json").read_text())
     assert evaluator["source"] == "shipped" and evaluator["test_accuracy"] >= 0.996  # not trained here
+    assert min(evaluator["reader"]["accuracy"].values()) >= 0.98  # the shipped reader on corrupted digits
     reference = json.loads((project / "metrics/reference.json").read_text())
     assert {m.key for m in METRICS} <= set(reference)
-    assert 0 <= reference["fid"] < reference["fid_uniform_noise"]
+    for space in ("", "_ae", "_pca"):
+        assert 0 <= reference[f"fid{space}"] < reference[f"fid{space}_uniform_noise"]
     assert 1.0 <= reference["inception_score"] <= 10.0
-    summary = json.loads((project / "metrics/summary.json").read_text())
+    summary_file = json.loads((project / "metrics/summary.json").read_text())
+    summary = summary_file["models"]
+    assert set(summary_file["rank_agreement"]) == {"fid", "kid", "precision", "recall", "density", "coverage"}
     timings = json.loads((project / "metrics/timings/summary.json").read_text())
     for name in models_of(project):
         with np.load(project / f"data/samples/{name}.npz") as samples:
@@ -47,6 +50,8 @@ def test_repro_writes_every_output_with_sane_values(project):
         assert (scores["cas"] is None) == (scores["label_accuracy"] is None) == (not scores["conditional"])
         for m in METRICS:
             assert m.key in scores, f"{name}: {m.key} missing"
+        tracked = json.loads((project / f"metrics/headline/{name}.json").read_text())
+        assert list(tracked) == TRACKED and tracked["fid"] == pytest.approx(scores["fid"], rel=1e-3)
         train = json.loads((project / f"metrics/train/{name}.json").read_text())
         assert train["parameters"] > 0 and train["epochs"] == train["checkpoint_epoch"] == 1
         assert train["numerics"]["precision"] == "float32" and train["numerics"]["device"] == "cpu"
@@ -60,7 +65,8 @@ def test_repro_writes_every_output_with_sane_values(project):
         assert Image.open(project / f"plots/memorization/{name}.png").size == (8 * 30 + 2, 2 * 30 + 2)
     figures = {p.name for p in (project / "plots" / "figures").glob("*.png")}
     assert {"radar.png", "heatmap.png", "metrics.png", "timings.png", "tradeoff_3d.png", "summary_table.png",
-            "training_curves.png", "samples_side_by_side.png", "memorization.png", "sweep_ddpm.png"} <= figures
+            "training_curves.png", "samples_side_by_side.png", "memorization.png", "sweep_ddpm.png",
+            "space_ranks.png"} <= figures
     sweep = json.loads((project / "metrics/sweep/ddpm.json").read_text())
     assert sweep["sampler=ancestral"]["seconds_vs_default"] > 1  # 50 steps against 10
     assert {p.name for p in (project / "plots/sweep/ddpm").iterdir()} == {"steps.csv", "sampler.csv", "guidance.csv"}
@@ -155,16 +161,14 @@ class RealDigits(GenerativeModel):
 @pytest.mark.parametrize("ignore_labels, expected", [(False, "evaluator"), (True, 0.1)])
 def test_label_accuracy_of_real_digits_and_of_random_labels(project, ignore_labels, expected):
     project, _, _ = project
-    evaluator = load_evaluator(project / "data/evaluator/evaluator.pt", "shipped")
-    reference = Reference.load(project / "data/reference/features.pt")
+    networks = load_networks(project / "data/evaluator", "shipped")
+    real = RealFeatures.load(project / "data/reference/real.pt")
     x, y = load_split(project / "data/mnist/MNIST/raw", train=False)
-    train_x, _ = load_split(project / "data/mnist/MNIST/raw", train=True, subset=5000)
     images, labels, _ = generate(RealDigits(x, y, ignore_labels), 2000, seed=0, batch_size=500)
-    yardstick = Yardstick(reference, x, y, num_real=200, is_splits=2, cas=False, recipe=None,
-                          evaluator=evaluator, train_images=train_x)
-    scores = score(evaluator, images, labels, yardstick)
+    yardstick = Yardstick(real, networks, x, y, num_real=200, is_splits=2, cas=False, recipe=None)
+    scores = score(images, labels, yardstick)
     if expected == "evaluator":
-        expected = json.loads((project / "metrics/evaluator.json").read_text())["test_accuracy"]
+        expected = json.loads((project / "metrics/evaluator.json").read_text())["reader"]["accuracy"]["clean"]
     assert scores["label_accuracy"] == pytest.approx(expected, abs=0.03)
 
 

@@ -15,14 +15,15 @@ from genbench.data import load_split
 from genbench.errors import YardstickError
 from genbench.files import file_sha256
 from genbench.scoring.evaluator import SHIPPED, SHIPPED_SHA256, check_shipped, load_evaluator
-from genbench.scoring.reference import compute_reference
-from genbench.results.catalogue import METRICS
-from genbench.scoring.scorecard import COMPUTE, RealTrain, yardstick
+from genbench.scoring.real_features import compute_real_features
+from genbench.results.catalogue import METRICS, SPACES
+from genbench.scoring.scorecard import COMPUTE, RealTrain, load_networks, yardstick
 
 COMMITTED = json.loads((ROOT / "metrics/reference.json").read_text())
-# the evaluator's own numbers (the other metrics' real values reuse these features)
-COMPARED = ("fid", "fid_uniform_noise", "kid", "inception_score", "label_accuracy", "precision", "recall",
-            "density", "coverage", "class_entropy")
+# the feature spaces' and the reader's own numbers (the other metrics' real values reuse these features)
+COMPARED = ("fid", "fid_uniform_noise", "fid_ae", "fid_ae_uniform_noise", "fid_pca", "fid_pca_uniform_noise",
+            "kid", "kid_ae", "kid_pca", "inception_score", "label_accuracy", "precision", "recall", "precision_ae",
+            "recall_ae", "density", "coverage", "density_ae", "coverage_ae", "class_entropy")
 
 
 def test_the_shipped_evaluator_is_the_pinned_file():
@@ -82,11 +83,12 @@ def test_the_real_data_values_are_the_committed_ones_to_three_significant_digits
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        evaluator = load_evaluator(SHIPPED, "shipped")
-        reference = compute_reference(evaluator, x, xt, yt, num_real=PARAMS.score.num_real,
-                                      seed=PARAMS.evaluator.seed, batch_size=batch_size)
+        networks = load_networks(SHIPPED.parent, "shipped")
+        real = compute_real_features({s: networks[s] for s in SPACES}, networks["reader"], x, x[:1000], xt, yt,
+                                     num_real=PARAMS.score.num_real, seed=PARAMS.evaluator.seed,
+                                     batch_size=batch_size)
         params = dataclasses.replace(PARAMS, score=dataclasses.replace(PARAMS.score, cas=False))
-        ys = yardstick(params, reference, xt, yt, evaluator, x)
+        ys = yardstick(params, real, xt, yt, networks)
         values = {}
         for m in METRICS:
             if m.key in COMPARED:

@@ -52,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
     scorer.add_argument("--out", type=Path, help="write the scorecard as JSON, shaped as metrics/scores/MODEL.json")
     scorer.add_argument("--min-samples", type=int, help="accept fewer samples than the protocol's for a quick look "
                         f"(at least {MIN_SAMPLES_FLOOR}; the numbers then compare with nothing)")
+    cost = commands.add_parser("estimate", help="what a run of N epochs would cost here, from the measured epochs")
+    cost.add_argument("--epochs", type=int, default=50)
     web = commands.add_parser("serve", help="the web app")
     web.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
     web.add_argument("--port", type=int, default=5000)
@@ -131,26 +133,26 @@ def score(args) -> None:
                          f"scored on {protocol:,} each and FID and KID move with the sample count "
                          "(--min-samples N lowers this for a quick look)")
     files = {"download": stage_path("download"), "evaluator": stage_path("evaluator"),
-             "reference": stage_path("reference")}
+             "reference": stage_path("reference", index=1)}
     missing = [f"{path} (stage {stage})" for stage, path in files.items() if not path.exists()]
     if missing:
         raise ConfigError(f"{missing[0]}: missing; `dvc repro reference` makes the yardstick's files "
-                          "(MNIST, the evaluator, the real-data features)")
+                          "(MNIST, the yardstick's networks, the real-data features)")
     notes = list(submitted.notes)
     if count != protocol:
         notes.append(f"{count:,} samples, the committed rows {protocol:,}: " + (
             "a quick look, its FID and KID compare with nothing" if count < protocol else
             f"FID and KID fall as the count grows; score the first {protocol:,} to compare them"))
-    evaluator, yardstick = project_yardstick(params, files["download"], files["evaluator"], files["reference"])
-    scores = score_samples(evaluator, submitted.images, submitted.labels, yardstick, progress=True)
+    yardstick = project_yardstick(params, files["download"], files["evaluator"].parent, files["reference"])
+    scores = score_samples(submitted.images, submitted.labels, yardstick, progress=True)
     scores.pop("memorization_closest")
     name = args.name or args.samples.stem or args.samples.name
     rows = [(name, scores)]
     for model in params.models:
-        committed = stage_path("score", model, section="metrics")
+        committed = stage_path("score", model, index=1)  # metrics/scores/MODEL.json
         if committed.is_file():
             rows.append((model, read_json(committed)))
-    reference = stage_path("reference", section="metrics")
+    reference = stage_path("reference", index=2)  # metrics/reference.json
     if reference.is_file():
         rows.append(("real data", {**read_json(reference), "num_samples": None}))
     print(text_table(rows, SCORE_TABLE))
@@ -161,6 +163,20 @@ def score(args) -> None:
         print(f"wrote {args.out}")
 
 
+def estimate(args) -> None:
+    """Print what ``args.epochs`` epochs of every model would cost, from the committed run."""
+    from genbench.config import load_params
+    from genbench.experiments.estimate import estimate as costs, measured_on, report
+    from genbench.runtime import cpu_model
+
+    _in_range("--epochs", args.epochs, 1, 10_000)
+    models = list(load_params().models)
+    import torch
+
+    print(report(costs(models, args.epochs), args.epochs, measured_on(models),
+                 f"{cpu_model()}, {torch.get_num_threads()} torch threads"))
+
+
 def main(argv=None) -> None:
     args = parser().parse_args(argv)
     try:
@@ -168,6 +184,8 @@ def main(argv=None) -> None:
             generate(args)
         elif args.command == "score":
             score(args)
+        elif args.command == "estimate":
+            estimate(args)
         else:
             from genbench.serving.app import project_catalog, serve
             from genbench.runtime import pick_device

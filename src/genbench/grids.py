@@ -34,3 +34,10 @@ def draw_nearest_pairs(samples: torch.Tensor, train: torch.Tensor, closest: list
     bottom = train[[j for _, j, _ in closest]]
     path.parent.mkdir(parents=True, exist_ok=True)
     save_image(torch.cat([top, bottom]), path, nrow=len(closest), padding=2, pad_value=1.0)
+
+
+def draw_corruptions(clean: torch.Tensor, corrupted: dict[str, torch.Tensor], path: Path, count: int = 12) -> None:
+    """One row per corruption (the first row clean): the first ``count`` test digits of each."""
+    rows = [clean[:count].float()] + [c[:count].unsqueeze(1).float() / 255 for c in corrupted.values()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_image(torch.cat(rows), path, nrow=count, padding=2, pad_value=1.0)

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from genbench.results.agreement import rank_agreement  # noqa: E402
 from genbench.results.catalogue import DIMENSIONS, HEADLINE, METRICS, STUDY_FIGURE, number  # noqa: E402
 from genbench.results.tables import COLUMNS, cell  # noqa: E402
 from genbench.files import read_csv  # noqa: E402
@@ -257,6 +258,35 @@ def seed_intervals(summary: dict, real: dict, path):
     _save(fig, path)
 
 
+def space_ranks(rows, path):
+    """One panel per measure taken in several feature spaces: each model's rank (1 = best) in
+    each space, a line per model; parallel lines mean the spaces agree, crossings that the
+    ordering depends on the space. Kendall's tau of every pair of spaces in the title."""
+    real = {m.key: rows[0].get(f"{m.key}_real") for m in METRICS} if rows else {}
+    agreement = rank_agreement({r["model"]: r for r in rows}, real)
+    cols = 3
+    lines = max(1, math.ceil(len(agreement) / cols))
+    fig, axes = plt.subplots(lines, cols, figsize=(4.6 * cols, 3.8 * lines), squeeze=False)
+    colors = {r["model"]: COLORS[i % len(COLORS)] for i, r in enumerate(rows)}
+    for ax, (measure, a) in zip(axes.flat, agreement.items()):
+        spaces = list(a["ranks"])
+        for model in a["ranks"][spaces[0]]:
+            ax.plot(range(len(spaces)), [a["ranks"][s][model] for s in spaces], "o-", color=colors[model],
+                    label=model)
+        ax.set_xticks(range(len(spaces)), spaces)
+        ax.set_ylim(len(a["ranks"][spaces[0]]) + 0.5, 0.5)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        taus = ", ".join("n/a" if t is None else f"{t:.2f}" for t in a["kendall_tau"].values())
+        ax.set_title(f"{number(measure).label}: rank per space\nKendall's tau {taus}", fontsize=10)
+        ax.set_ylabel("rank (1 = best)")
+    for ax in list(axes.flat)[len(agreement):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
+    fig.subplots_adjust(bottom=0.12)
+    _save(fig, path)
+
+
 def render_all(summary: Path, history_dir: Path, sweeps_dir: Path, grids_dir: Path, nearest_dir: Path,
                out: Path) -> list[Path]:
     """Draw every figure into ``out``: the comparison figures from the summary table, the
@@ -270,6 +300,7 @@ def render_all(summary: Path, history_dir: Path, sweeps_dir: Path, grids_dir: Pa
         "radar.png": lambda p: radar(rows, p),
         "heatmap.png": lambda p: heatmap(rows, p),
         "metrics.png": lambda p: metric_bars(rows, p),
+        "space_ranks.png": lambda p: space_ranks(rows, p),
         "timings.png": lambda p: timings(rows, p),
         "tradeoff_3d.png": lambda p: tradeoff_3d(rows, p),
         "summary_table.png": lambda p: summary_table(rows, p),
@@ -315,4 +346,12 @@ def study(summary: dict, path):
     seeds = sorted({s for per_value in summary["models"].values() for e in per_value.values() for s in e["seeds"]})
     fig.suptitle(f"{summary['title']}: mean over seeds {', '.join(map(str, seeds))}, "
                  "95 % confidence intervals (Student t) where there are several")
+    _save(fig, path)
+
+
+def study_not_collected(name: str, path):
+    """A study defined but not collected yet: a figure that says so and how to make it."""
+    fig, ax = plt.subplots(figsize=(6, 1.6))
+    ax.axis("off")
+    ax.text(0.5, 0.5, f"study {name}: not collected yet\n(make study STUDY={name})", ha="center", va="center")
     _save(fig, path)

@@ -8,6 +8,8 @@ definitions, from the scorecard.
     python -m genbench.results.tables --study metrics/studies/gan_lr.json  # a study, with intervals
     python -m genbench.results.tables --sweep plots/sweep/ddpm    # a model's sampler sweep
     python -m genbench.results.tables --metrics                   # the metric definitions
+    python -m genbench.results.tables --findings metrics/summary.json metrics/seeds.json  # the README's findings
+    python -m genbench.results.tables --reading metrics/evaluator.json  # the reader on corrupted digits
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from pathlib import Path
 
 from genbench.files import read_csv, read_json
+from genbench.results.agreement import markdown_findings
 from genbench.results.catalogue import (HEADLINE, METRICS, RANKED_BY, RESULTS_TABLE, SEEDS_TABLE, SHORT_TABLE, STUDY_SUMMARY,
                                         Metric, number)
 
@@ -86,12 +89,14 @@ def interval_cell(entry: dict | None, digits: int) -> str:
 def markdown_seeds(summary: dict) -> str:
     """The results over seeds (mean ± 95 % half-width), the final FID's coefficient of
     variation across seeds and the stability it gives; then the models ranked by FID and by
-    distance score, ``>`` where neighbours' intervals are disjoint, ``≈`` where they overlap."""
-    lines = ["| model | seeds | " + " | ".join(label for _, label, _ in SEED_COLUMNS)
-             + " | FID CV across seeds ↓ | seed stability ↑ |", "|" + "---|" * (len(SEED_COLUMNS) + 4)]
+    distance score, ``>`` where neighbours' intervals are disjoint, ``≈`` where they overlap.
+    Columns no model has (a metric newer than the runs) are left out."""
+    shown = [c for c in SEED_COLUMNS if any(c[0] in s for s in summary.values())]
+    lines = ["| model | seeds | " + " | ".join(label for _, label, _ in shown)
+             + " | FID CV across seeds ↓ | seed stability ↑ |", "|" + "---|" * (len(shown) + 4)]
     for model, s in summary.items():
         lines.append(f"| {model} | {len(s['seeds'])} | "
-                     + " | ".join(interval_cell(s.get(k), d) for k, _, d in SEED_COLUMNS)
+                     + " | ".join(interval_cell(s.get(k), d) for k, _, d in shown)
                      + f" | {cell(s['fid_cv'], 3)} | {cell(s['seed_stability'], 2)} |")
     lines.append("")
     for key in RANKED_BY:
@@ -159,6 +164,20 @@ def text_table(rows: list[tuple[str, dict]], keys: list[str]) -> str:
                      for r in [header, *body])
 
 
+def markdown_reading(evaluator: dict) -> str:
+    """The reader's accuracy on clean and corrupted MNIST test beside the evaluator's, with
+    each corruption's test severity (all from metrics/evaluator.json)."""
+    reader, floors = evaluator["reader"]["accuracy"], evaluator["reader"]["floors"]
+    severities = evaluator["reader"]["severity"]
+    lines = ["| MNIST test | severity | reader | floor | evaluator |", "|---|---|---|---|---|"]
+    for name, acc in reader.items():
+        floor = floors["clean" if name == "clean" else "corrupted"]
+        severity = "" if name == "clean" else f"{severities[name]:g}"
+        lines.append(f"| {name.replace('_', ' ')} | {severity} | {acc:.4f} | {floor:g} "
+                     f"| {evaluator['evaluator_reading'][name]:.4f} |")
+    return "\n".join(lines)
+
+
 def markdown_metrics() -> str:
     lines = ["| key in `metrics/scores/MODEL.json` | definition | better | real-data value (same key in `metrics/reference.json`) | feeds |",
              "|---|---|---|---|---|"]
@@ -180,10 +199,15 @@ def main():
         print(markdown_seeds(read_json(Path(sys.argv[2]))))
     elif len(sys.argv) == 3 and sys.argv[1] == "--study":
         print(markdown_study(read_json(Path(sys.argv[2]))))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--reading":
+        print(markdown_reading(read_json(Path(sys.argv[2]))))
+    elif len(sys.argv) in (3, 4) and sys.argv[1] == "--findings":
+        seeds = read_json(Path(sys.argv[3])) if len(sys.argv) == 4 else None
+        print(markdown_findings(read_json(Path(sys.argv[2]))["rank_agreement"], seeds))
     elif len(sys.argv) == 2:
         print(markdown_summary(read_csv(Path(sys.argv[1]))))
     else:
-        sys.exit("usage: python -m genbench.results.tables [--short] SUMMARY_CSV | --seeds SEEDS_JSON | --study STUDY_JSON | --sweep FOLDER | --metrics")
+        sys.exit("usage: python -m genbench.results.tables [--short] SUMMARY_CSV | --seeds SEEDS_JSON | --study STUDY_JSON | --sweep FOLDER | --metrics | --findings SUMMARY_JSON [SEEDS_JSON] | --reading EVALUATOR_JSON")
 
 
 if __name__ == "__main__":

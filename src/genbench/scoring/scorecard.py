@@ -7,17 +7,17 @@ compute through ``score`` and ``reference_values``. Adding a metric: its functio
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import torch
+from torch import nn
 
 from genbench.data import load_split
-from genbench.results.catalogue import METRICS
+from genbench.results.catalogue import METRICS, SPACES
 from genbench.runtime import progress_bar, seed_everything
-from genbench.scoring.evaluator import Evaluator, embed, load_evaluator
+from genbench.scoring.evaluator import embed, load_evaluator
 from genbench.scoring.metrics.cas import classification_accuracy_score
 from genbench.scoring.metrics.classes import class_distribution, label_accuracy
 from genbench.scoring.metrics.density_coverage import density_coverage
@@ -27,16 +27,19 @@ from genbench.scoring.metrics.inception import inception_score
 from genbench.scoring.metrics.kid import kid
 from genbench.scoring.metrics.memorization import memorization, nearest_distances
 from genbench.scoring.metrics.precision_recall import precision, recall
-from genbench.scoring.reference import Reference
+from genbench.scoring.real_features import RealFeatures
+from genbench.scoring.shipped import NETWORKS, load_network
+from genbench.scoring.spaces import embed_features
 
 
 @dataclass
 class Samples:
-    """A model's samples seen through the evaluator; ``labels`` are the requested digits
-    (-1 for an unconditional model)."""
+    """A model's samples seen through the yardstick: ``features[space]`` in every feature
+    space, ``probs`` the reader's softmax; ``labels`` are the requested digits (-1 for an
+    unconditional model)."""
     images: torch.Tensor
     labels: torch.Tensor
-    features: torch.Tensor
+    features: dict[str, torch.Tensor]
     probs: torch.Tensor
 
     @property
@@ -46,32 +49,30 @@ class Samples:
 
 @dataclass
 class Yardstick:
-    """What every metric compares against, and how: the real-data features, the real images
-    CAS trains and tests on, and the scoring settings."""
-    reference: Reference
+    """What every metric compares against, and how: the networks, real data seen through
+    them, the real images CAS trains and tests on, and the scoring settings."""
+    real: RealFeatures
+    networks: dict[str, nn.Module]  # every feature space's network (SPACES) and the reader
     test_images: torch.Tensor
     test_labels: torch.Tensor
     num_real: int  # MNIST test images FID and precision / recall compare against
     is_splits: int
     cas: bool  # train CAS classifiers (the slow metric) at all
     recipe: object  # EvaluatorConfig: the CAS classifier's architecture, recipe and seed
-    evaluator: Evaluator | None = None  # its layers, for the perceptual distance
-    train_images: torch.Tensor | None = None  # every training image, for memorization
     seed: int = 0  # of the random pairs the diversity metrics compare
 
-    @property
-    def real_features(self) -> torch.Tensor:
-        return self.reference.test_features[:self.num_real]
+    def real_test(self, space: str) -> torch.Tensor:
+        """MNIST test's features in ``space``: what the samples are compared against."""
+        return self.real.spaces[space]["test"][:self.num_real]
 
-    @functools.cached_property
-    def train_features(self) -> torch.Tensor:
-        """Evaluator features of every training image (memorization's nearest neighbours)."""
-        return embed(self.evaluator, self.train_images)[0]
+    def real_train(self, space: str) -> torch.Tensor:
+        """A second real sample's features in ``space``: training images, as many."""
+        return self.real.spaces[space]["train"][:self.num_real]
 
-    @functools.cached_property
-    def test_nearest_train(self) -> torch.Tensor:
-        """Each MNIST test image's distance to its nearest training image: new digits' distances."""
-        return nearest_distances(self.reference.test_features, self.train_features)[0]
+    def look(self, images: torch.Tensor, labels: torch.Tensor) -> Samples:
+        """``images`` seen through every feature space and the reader."""
+        features = {space: embed_features(self.networks[space], images) for space in SPACES}
+        return Samples(images, labels, features, embed(self.networks["reader"], images)[1])
 
     def cas_accuracy(self, images: torch.Tensor, labels: torch.Tensor) -> float:
         return classification_accuracy_score(images, labels, self.test_images, self.test_labels, self.recipe)
@@ -91,18 +92,52 @@ class RealTrain:
 # -------------------------------------------------------------- the metrics, one entry each
 
 
-def _fid(s, y):
-    return {"fid": fid(s.features, y.real_features)}
+# The distances, measured in every feature space the catalogue names for them: each takes the
+# samples' (or the second real sample's) features, the real test features and the metric's key.
+
+def _fid(key, feats, real):
+    return {key: fid(feats, real)}
 
 
-def _fid_real(y, train):
-    return {"fid": fid(y.reference.train_features[:y.num_real], y.real_features),
-            "fid_uniform_noise": fid(y.reference.noise_features, y.real_features)}
+def _kid(key, feats, real):
+    mean, std = kid(feats, real)
+    return {key: mean, f"{key}_std": std}
 
 
-def _kid(features, real_features):
-    mean, std = kid(features, real_features)
-    return {"kid": mean, "kid_std": std}
+def _precision(key, feats, real):
+    return {key: precision(real, feats)}
+
+
+def _recall(key, feats, real):
+    return {key: recall(real, feats)}
+
+
+def _density_coverage(key, feats, real):  # key: density[_suffix]; coverage[_suffix] with it
+    density, coverage = density_coverage(real, feats)
+    return {key: density, key.replace("density", "coverage", 1): coverage}
+
+
+def _with_previous_distance(key, feats, real):
+    return {}  # computed by the entry before it, with which it shares its work
+
+
+DISTANCES = {"fid": _fid, "kid": _kid, "precision": _precision, "recall": _recall, "density": _density_coverage,
+             "coverage": _with_previous_distance}
+
+
+def _distance(metric) -> tuple[Callable, Callable]:
+    """(on samples, on real data) for a metric measured in a feature space."""
+    measure, key, space = DISTANCES[metric.measure], metric.key, metric.space
+
+    def on_samples(s, y):
+        return measure(key, s.features[space], y.real_test(space))
+
+    def on_real(y, train):
+        values = measure(key, y.real_train(space), y.real_test(space))
+        if metric.measure == "fid":
+            values[f"{key}_uniform_noise"] = fid(y.real.spaces[space]["noise"], y.real_test(space))
+        return values
+    return on_samples, on_real
 
 
 def _inception(probs, splits):
@@ -133,7 +168,7 @@ def _cas_real(y, train):
 
 
 def _digits(s: Samples) -> torch.Tensor:
-    """The digit a sample is of: the requested one, or the evaluator's reading of it."""
+    """The digit a sample is of: the requested one, or the reader's reading of it."""
     return s.labels if s.conditional else s.probs.argmax(1)
 
 
@@ -146,12 +181,13 @@ def _ssim(s, y):
 
 
 def _perceptual(s, y):
-    return {"perceptual_diversity": perceptual_diversity(y.evaluator, s.images, same_digit_pairs(_digits(s), y.seed))}
+    pairs = same_digit_pairs(_digits(s), y.seed)
+    return {"perceptual_diversity": perceptual_diversity(y.networks["evaluator"], s.images, pairs)}
 
 
 def _memorization(s, y):
-    distances, nearest = nearest_distances(s.features, y.train_features)
-    ratio, copies = memorization(distances, y.test_nearest_train)
+    distances, nearest = nearest_distances(s.features["evaluator"], y.real.seen_features)
+    ratio, copies = memorization(distances, y.real.test_nearest_seen)
     closest = distances.argsort()[:CLOSEST_SHOWN]
     return {"memorization_ratio": ratio, "copy_fraction": copies,
             "memorization_closest": [[int(i), int(nearest[i]), float(distances[i])] for i in closest]}
@@ -162,8 +198,9 @@ CLOSEST_SHOWN = 8  # samples nearest the training set, with their nearest traini
 
 def _memorization_real(y, train):
     """Half of MNIST test as the 'samples', the other half as the new digits they are measured against."""
-    half = len(y.test_nearest_train) // 2
-    ratio, copies = memorization(y.test_nearest_train[:half], y.test_nearest_train[half:])
+    nearest = y.real.test_nearest_seen
+    half = len(nearest) // 2
+    ratio, copies = memorization(nearest[:half], nearest[half:])
     return {"memorization_ratio": ratio, "copy_fraction": copies}
 
 
@@ -175,55 +212,33 @@ def _with_previous_real(y, train):
     return {}
 
 
-def _density_coverage(real, fake):
-    density, coverage = density_coverage(real, fake)
-    return {"density": density, "coverage": coverage}
-
-
-def _precision_real(y, train):
-    return {"precision": precision(y.real_features, y.reference.train_features[:y.num_real])}
-
-
-def _recall_real(y, train):
-    return {"recall": recall(y.real_features, y.reference.train_features[:y.num_real])}
-
-
 # Each catalogued metric's computation: (on a model's samples, on real data), each returning
 # {key: value} plus any detail keys. Entries computed together sit under the first key.
 COMPUTE: dict[str, tuple[Callable[[Samples, Yardstick], Values], Callable[[Yardstick, RealTrain], Values]]] = {
-    "fid": (_fid, _fid_real),
-    "kid": (lambda s, y: _kid(s.features, y.real_features),
-            lambda y, train: _kid(y.reference.train_features[:y.num_real], y.real_features)),
+    **{m.key: _distance(m) for m in METRICS if m.space},
     "inception_score": (lambda s, y: _inception(s.probs, y.is_splits),
-                        lambda y, train: _inception(y.reference.test_probs[:y.num_real], y.is_splits)),
+                        lambda y, train: _inception(y.real.test_probs[:y.num_real], y.is_splits)),
     "label_accuracy": (lambda s, y: _label_accuracy(s.probs, s.labels),
-                       lambda y, train: _label_accuracy(y.reference.test_probs, y.reference.test_labels)),
+                       lambda y, train: _label_accuracy(y.real.test_probs, y.real.test_labels)),
     "cas": (_cas, _cas_real),
-    "precision": (lambda s, y: {"precision": precision(y.real_features, s.features)}, _precision_real),
-    "recall": (lambda s, y: {"recall": recall(y.real_features, s.features)}, _recall_real),
-    "density": (lambda s, y: _density_coverage(y.real_features, s.features),  # and coverage
-                lambda y, train: _density_coverage(y.real_features, y.reference.train_features[:y.num_real])),
-    "coverage": (_with_previous, _with_previous_real),
     "ssim_diversity": (_ssim, lambda y, train: {"ssim_diversity": ssim_diversity(y.test_images, _real_pairs(y))}),
     "perceptual_diversity": (_perceptual, lambda y, train: {
-        "perceptual_diversity": perceptual_diversity(y.evaluator, y.test_images, _real_pairs(y))}),
+        "perceptual_diversity": perceptual_diversity(y.networks["evaluator"], y.test_images, _real_pairs(y))}),
     "memorization_ratio": (_memorization, _memorization_real),  # and copy_fraction
     "copy_fraction": (_with_previous, _with_previous_real),
     "class_entropy": (lambda s, y: _class_entropy(s.probs),
-                      lambda y, train: _class_entropy(y.reference.test_probs[:y.num_real])),
+                      lambda y, train: _class_entropy(y.real.test_probs[:y.num_real])),
 }
 
 
 # --------------------------------------------------------------------------- computing
 
 
-def score(evaluator: Evaluator, images: torch.Tensor, labels: torch.Tensor, yardstick: Yardstick,
-          progress: bool = False) -> dict:
+def score(images: torch.Tensor, labels: torch.Tensor, yardstick: Yardstick, progress: bool = False) -> dict:
     """Every metric of one set of samples (the score stage's and ``genbench score``'s one
     path): {key: value, detail keys...}; conditional-only metrics are None for samples
     without requested digits."""
-    features, probs = embed(evaluator, images)
-    samples = Samples(images, labels, features, probs)
+    samples = yardstick.look(images, labels)
     values = {"num_samples": len(images), "conditional": samples.conditional}
     bar = progress_bar(METRICS, desc="scoring", disable=not progress, leave=False)
     for m in bar:
@@ -243,20 +258,26 @@ def reference_values(yardstick: Yardstick, train: RealTrain) -> dict:
     return values
 
 
-def project_yardstick(params, mnist: Path, evaluator_path: Path, reference_path: Path) -> tuple[Evaluator, Yardstick]:
-    """The evaluator (hash-checked when ``evaluator.source`` is shipped) and the yardstick of
-    the project's files: MNIST, the evaluator, the reference stage's real-data features; every
-    RNG seeded with the evaluator's seed first, so a score depends on the samples alone."""
+def load_networks(folder: Path, source: str) -> dict[str, nn.Module]:
+    """The evaluator stage's networks in ``folder`` (``evaluator.pt``, ``reader.pt``, ...), each
+    hash-checked when ``source`` is ``shipped``."""
+    return {"evaluator": load_evaluator(folder / "evaluator.pt", source),
+            **{name: load_network(name, folder / f"{name}.pt", source) for name in NETWORKS}}
+
+
+def project_yardstick(params, mnist: Path, networks: Path, real_features: Path) -> Yardstick:
+    """The yardstick of the project's files: MNIST test, the evaluator stage's networks (in
+    the folder ``networks``), the reference stage's real-data features; every RNG seeded with
+    the evaluator's seed first, so a score depends on the samples alone."""
     seed_everything(params.evaluator.seed)
-    x, _ = load_split(mnist, train=True, subset=params.data.train_subset)  # what the models saw
     xt, yt = load_split(mnist, train=False)
-    evaluator = load_evaluator(evaluator_path, params.evaluator.source)
-    return evaluator, yardstick(params, Reference.load(reference_path), xt, yt, evaluator, x)
+    return yardstick(params, RealFeatures.load(real_features), xt, yt,
+                     load_networks(networks, params.evaluator.source))
 
 
-def yardstick(params, reference: Reference, test_images: torch.Tensor, test_labels: torch.Tensor,
-              evaluator: Evaluator, train_images: torch.Tensor) -> Yardstick:
+def yardstick(params, real: RealFeatures, test_images: torch.Tensor, test_labels: torch.Tensor,
+              networks: dict[str, nn.Module]) -> Yardstick:
     """The yardstick the params describe (section ``score``, the evaluator's recipe for CAS)."""
-    return Yardstick(reference, test_images, test_labels, num_real=params.score.num_real,
+    return Yardstick(real, networks, test_images, test_labels, num_real=params.score.num_real,
                      is_splits=params.score.is_splits, cas=params.score.cas, recipe=params.evaluator,
-                     evaluator=evaluator, train_images=train_images, seed=params.evaluator.seed)
+                     seed=params.evaluator.seed)

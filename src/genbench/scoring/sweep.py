@@ -3,25 +3,23 @@ varies one setting of its ``sample`` section, the others kept at their params va
 
 from __future__ import annotations
 
-import torch
-
 from genbench.config import SweepConfig
-from genbench.scoring.evaluator import Evaluator, embed
 from genbench.scoring.metrics.classes import label_accuracy
 from genbench.scoring.metrics.fid import fid
 from genbench.scoring.metrics.kid import kid
 from genbench.models.base import GenerativeModel
 from genbench.sampling import generate
+from genbench.scoring.scorecard import Yardstick
 
 
 def _label(setting: str, value) -> str:
     return f"{setting}={value:g}" if isinstance(value, (int, float)) else f"{setting}={value}"
 
 
-def run_sweep(model: GenerativeModel, defaults: dict, sweep: SweepConfig, evaluator: Evaluator,
-              real_features: torch.Tensor, seed: int) -> dict[str, list[dict]]:
-    """Rows per series: seconds per 1,000 samples, KID and FID against ``real_features`` and
-    label accuracy for each value, and time and FID relative to the series' row at the
+def run_sweep(model: GenerativeModel, defaults: dict, sweep: SweepConfig, yardstick: Yardstick,
+              seed: int) -> dict[str, list[dict]]:
+    """Rows per series: seconds per 1,000 samples, KID and FID (evaluator features, against
+    MNIST test) and the reader's label accuracy for each value, and time and FID relative to the series' row at the
     default value. KID is the unbiased measure at a sweep's 100-300 samples; FID is biased
     upwards there (and more so for fewer samples), so its rows compare within a series only."""
     generate(model, sweep.batch_size, seed + 1, sweep.batch_size, **defaults)  # warm-up, not timed
@@ -32,7 +30,8 @@ def run_sweep(model: GenerativeModel, defaults: dict, sweep: SweepConfig, evalua
             settings = {**defaults, series.setting: value}
             images, labels, seconds = generate(model, series.num_samples, seed, sweep.batch_size,
                                                progress=True, **settings)
-            feats, probs = embed(evaluator, images)
+            seen = yardstick.look(images, labels)
+            feats, probs, real_features = seen.features["evaluator"], seen.probs, yardstick.real_test("evaluator")
             rows.append({"setting": series.setting, "value": value, "label": _label(series.setting, value),
                          "num_samples": series.num_samples,
                          "seconds_per_1000": seconds / series.num_samples * 1000,

@@ -1,4 +1,4 @@
-"""What the evaluator reads in samples: label accuracy (GAN-test, Shmelkov et al. 2018) and
+"""What the reader reads in samples: label accuracy (GAN-test, Shmelkov et al. 2018) and
 the class distribution of its predictions with its normalized entropy (mode collapse)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 
 
 def label_accuracy(probs, requested) -> tuple[float, dict[str, float | None]]:
-    """Share of samples the evaluator classifies as the requested digit, overall and per digit
+    """Share of samples the reader classifies as the requested digit, overall and per digit
     (keyed "0" to "9": `dvc metrics show` displays mappings, not lists)."""
     pred = np.asarray(probs).argmax(axis=1)
     requested = np.asarray(requested)

@@ -2,7 +2,7 @@
 a perceptual distance through the evaluator's layers.
 
 Pairs are drawn at random among the samples of one digit: the requested digit for a
-conditional model, the evaluator's predicted digit otherwise (real data: the test labels).
+conditional model, the reader's predicted digit otherwise (real data: the test labels).
 A model that draws the same image for every request scores diversity 0.
 
 - SSIM diversity: 1 - the mean SSIM of the pairs (Wang et al. 2004; the ``pytorch_msssim``

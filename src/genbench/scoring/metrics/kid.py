@@ -27,13 +27,14 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
 def kid(features_a: torch.Tensor | np.ndarray, features_b: torch.Tensor | np.ndarray,
         subsets: int = KID_SUBSETS, subset_size: int = KID_SUBSET_SIZE, seed: int = 0) -> tuple[float, float]:
     """Mean and standard deviation of the unbiased MMD^2 over ``subsets`` pairs of random
-    subsets (without replacement) of ``subset_size`` rows of each set, or of all rows of the
-    smaller set; the subsets are drawn with ``seed``, so the value is deterministic."""
+    subsets (without replacement) of ``subset_size`` rows of each set, or of half the smaller
+    set's rows if that is fewer (so that subsets differ and the std says how much the value
+    moves with the draw); the subsets are drawn with ``seed``, so the value is deterministic."""
     a = np.asarray(features_a, dtype=np.float64)
     b = np.asarray(features_b, dtype=np.float64)
-    size = min(subset_size, len(a), len(b))
+    size = min(subset_size, len(a) // 2, len(b) // 2)
     if size < 2:
-        raise ValueError(f"KID needs at least 2 rows in each set, got {len(a)} and {len(b)}")
+        raise ValueError(f"KID needs at least 4 rows in each set, got {len(a)} and {len(b)}")
     rng = np.random.default_rng(seed)
     values = [mmd2_unbiased(a[rng.choice(len(a), size, replace=False)],
                             b[rng.choice(len(b), size, replace=False)]) for _ in range(subsets)]
