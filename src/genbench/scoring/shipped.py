@@ -12,9 +12,9 @@ from pathlib import Path
 from torch import nn
 
 from genbench.errors import YardstickError
-from genbench.files import file_sha256
+from genbench.files import file_sha256, read_json
 from genbench.runtime import load_torch, save_torch
-from genbench.scoring.evaluator import SHIPPED as SHIPPED_EVALUATOR, Evaluator
+from genbench.scoring.evaluator import SHIPPED as SHIPPED_EVALUATOR, SHIPPED_SHA256, Evaluator
 from genbench.scoring.reader import train_reader
 from genbench.scoring.spaces import Autoencoder, PixelPCA, fit_pca, train_autoencoder
 
@@ -25,6 +25,7 @@ SHA256 = {
     "pca": "1a9c6d90def1762b0b0b0843294a9c03f29ad621d9a213b36b00aba02bd15dd3",
 }
 NETWORKS = tuple(SHA256)
+READING = FOLDER / "reading.json"  # the shipped reader's and evaluator's accuracy on the corrupted test set
 
 
 def shipped_path(name: str) -> Path:
@@ -50,6 +51,15 @@ def train_networks(x, y, recipe) -> dict[str, nn.Module]:
     return {"reader": train_reader(x, y, dataclasses.replace(recipe, seed=recipe.seed + 1)),
             "autoencoder": train_autoencoder(x, seed=recipe.seed + 2, epochs=recipe.epochs),
             "pca": fit_pca(x)}
+
+
+def shipped_reading() -> dict:
+    """``reading.json``, after checking that it was measured on the files shipped now."""
+    record = read_json(READING)
+    if record["sha256"] != {"reader": SHA256["reader"], "evaluator": SHIPPED_SHA256}:
+        raise YardstickError(f"{READING}: measured on other files than the shipped reader and evaluator; "
+                             "re-make it: python -m genbench.scoring.freeze reading --mnist data/mnist/MNIST/raw")
+    return record
 
 
 def check_shipped_network(name: str, path) -> None:
