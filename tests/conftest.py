@@ -87,3 +87,10 @@ def project(tiny_project, tmp_path_factory):
     the first repro's log)"""
     template, log = tiny_project
     return (*tiny.clone(template, tmp_path_factory.mktemp("project") / "p"), log)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The test files that need the tiny project after those that do not (keeping each file
+    together and the order otherwise), so that while it is being built both workers have work."""
+    needs = {item.path for item in items if {"project", "tiny_project"} & set(item.fixturenames)}
+    items.sort(key=lambda item: item.path in needs)
