@@ -6,6 +6,7 @@ import dataclasses
 from genbench import cli, training
 from genbench.config import load_params
 from genbench.data import load_split
+from genbench.experiments.estimate import run_progress
 from genbench.scoring.evaluator import load_evaluator
 from genbench.models import model_spec, save_checkpoint
 from genbench.scoring.monitor import QuickFID
@@ -28,11 +29,17 @@ def main():
                          params.score.quick_fid_samples, params.seed)
     fingerprint = training.fingerprint(
         args.model, dataclasses.asdict(spec.config), params.seed, params.batch_size, epochs, len(x),
-        params.score.quick_fid_samples, params.checkpoint, str(device),
+        params.score.quick_fid_samples, params.score.quick_fids, params.checkpoint, str(device),
         files=[args.evaluator, args.reference])
+    run_epochs = {name: params.model_epochs(model_spec(params, name).config) for name in params.models}
+
+    def report_progress(history):
+        print(run_progress(run_epochs, args.model, history, params.score.quick_fids), flush=True)
+
     result = training.train(model, x, y, epochs=epochs, batch_size=params.batch_size, seed=params.seed,
                             device=device, resume_path=args.resume, fingerprint=fingerprint,
-                            quick_fid=quick_fid, checkpoint=params.checkpoint)
+                            quick_fid=quick_fid, quick_fids=params.score.quick_fids,
+                            checkpoint=params.checkpoint, after_epoch=report_progress)
     save_checkpoint(model, args.checkpoint)
     write_csv(args.history, result.history)
     write_json(args.metrics, training.run_summary(result, model, epochs, device))

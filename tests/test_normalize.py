@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import PARAMS
-from genbench.results.stability import stability_stats
+from genbench.results.stability import convergence, stability_stats
 from genbench.results.normalize import log_scale, normalize_model, summary_row
 from genbench.results.stability import stability_score
 from genbench.results.catalogue import METRICS
@@ -109,3 +109,14 @@ def test_adding_or_removing_a_model_changes_nobody_elses_scores(tmp_path):
     alone = _run_normalize(tmp_path, ["vae"])
     assert both["vae"] == alone["vae"]
     assert set(both) == {"vae", "cgan"}
+
+
+def test_stability_and_convergence_read_only_the_epochs_with_a_quick_fid():
+    rows = history([500.0, 400.0, 300.0, 200.0, 210.0, 205.0])
+    for i in (0, 2, 4):  # taken every 2nd epoch: 400, 200, 205
+        rows[i]["quick_fid"] = rows[i]["quick_fid_seconds"] = None
+    stats = stability_stats(rows, 0.1)
+    assert stats["epochs_considered"] == 2 and stats["fid_worsened_epochs"] == 0
+    assert convergence(rows) == {"convergence_epoch": 4, "convergence_fraction": 4 / 6}
+    rows[3]["quick_fid"] = 300.0  # 400, 300, 205: still moving at the last measurement
+    assert convergence(rows)["convergence_epoch"] == 6

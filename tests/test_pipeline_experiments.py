@@ -7,7 +7,7 @@ import sys
 from PIL import Image
 
 from genbench.experiments.validate import validate
-from tiny import changed, models_of, ran, sh
+from tiny import changed, keep_models, models_of, ran, sh
 
 
 def test_a_colleague_pulls_the_trained_models_and_generates_without_training(project, tmp_path):
@@ -34,6 +34,8 @@ def test_a_seed_experiment_reuses_the_yardstick_and_is_collected_with_intervals(
     every model but neither the evaluator nor the reference; collecting gives one row per
     model and seed, and the seeds stage an interval for every model."""
     project, env, _ = project
+    keep_models(project, "vae", "cgan")  # an unconditional and a conditional model: every path of the seeds
+    sh(project, "dvc", "repro", env=env)
     sh(project, "git", "add", "-A", env=env)
     sh(project, "git", "commit", "-qm", "seed 42's results", "--allow-empty", env=env)  # the baseline
     log = sh(project, sys.executable, "-m", "genbench.experiments.seeds", "run", "7", env=env)

@@ -59,8 +59,8 @@ def test_reading_the_losses_once_per_epoch_changes_nothing(tmp_path):
     each_step, each_result = run(tmp_path, resume_name="a.pt", read_every=1)
     per_epoch, epoch_result = run(tmp_path, resume_name="b.pt", read_every=1000)
     assert_same_weights(each_step, per_epoch)
-    strip = [{k: v for k, v in row.items() if k != "seconds"} for row in each_result.history]
-    assert strip == [{k: v for k, v in row.items() if k != "seconds"} for row in epoch_result.history]
+    strip = [{k: v for k, v in row.items() if not k.endswith("seconds")} for row in each_result.history]
+    assert strip == [{k: v for k, v in row.items() if not k.endswith("seconds")} for row in epoch_result.history]
 
 
 def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
@@ -328,3 +328,19 @@ def test_progress_into_a_log_writes_a_few_lines_not_a_redraw_per_step():
             "    if i % 20 == 0:\n        bar.set_postfix(loss=f'{i:.3f}', refresh=False)\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stderr.count("epoch 1/1") <= 4, run.stderr
+
+
+def test_the_quick_fid_is_taken_after_the_epochs_quick_fid_epochs_names(tmp_path):
+    assert training.quick_fid_epochs(2, 10) == {1, 2}
+    assert training.quick_fid_epochs(50, 10) == {5, 10, 15, 20, 25, 30, 35, 40, 45, 50}
+    assert training.quick_fid_epochs(7, 3) == {3, 6, 7}
+    seed_everything(0)
+    x, y = tiny_data()
+    calls = []
+    result = training.train(tiny_vae(), x, y, epochs=5, batch_size=32, seed=0, device=CPU,
+                            resume_path=tmp_path / "state.pt", fingerprint="f",
+                            quick_fid=lambda m: calls.append(1) or 7.0, quick_fids=2,
+                            after_epoch=lambda history: calls.append(len(history)))
+    assert [row["quick_fid"] for row in result.history] == [None, None, 7.0, None, 7.0]
+    assert all((row["quick_fid_seconds"] is None) == (row["quick_fid"] is None) for row in result.history)
+    assert calls == [1, 2, 1, 3, 4, 1, 5]  # after_epoch sees each epoch's history once it is saved

@@ -52,6 +52,16 @@ def set_params(project: Path, **changes):
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
+def keep_models(project: Path, *names: str) -> None:
+    """Narrow the project's params.yaml to the models ``names`` (their sweeps too): for the tests
+    that re-run every model's stages to check one property, which a few models show as well."""
+    path = project / "params.yaml"
+    params = yaml.safe_load(path.read_text())
+    params["models"] = {name: params["models"][name] for name in names}
+    params["sweep"] = {name: sweep for name, sweep in params["sweep"].items() if name in names}
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
 def ran(log: str) -> set[str]:
     return {line.split("'")[1] for line in log.splitlines() if line.startswith("Running stage '")}
 

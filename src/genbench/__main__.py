@@ -170,10 +170,11 @@ def estimate(args) -> None:
     from genbench.runtime import cpu_model
 
     _in_range("--epochs", args.epochs, 1, 10_000)
-    models = list(load_params().models)
+    params = load_params()
+    models, quick_fids = list(params.models), params.score.quick_fids
     import torch
 
-    print(report(costs(models, args.epochs), args.epochs, measured_on(models),
+    print(report(costs(models, args.epochs, quick_fids), args.epochs, quick_fids, measured_on(models),
                  f"{cpu_model()}, {torch.get_num_threads()} torch threads"))
 
 

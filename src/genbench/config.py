@@ -162,8 +162,16 @@ class SampleConfig:
 class ScoreConfig:
     num_real: int = param(ge=2)  # MNIST test images FID compares against
     quick_fid_samples: int = param(ge=10)  # per-epoch FID in the training history
+    quick_fids: int = param(ge=1)  # quick FIDs per training run, evenly spaced (quick_fid_epochs)
     is_splits: int = param(ge=1)
     cas: bool  # train the CAS classifier on each conditional model's samples
+
+
+def quick_fid_epochs(epochs: int, count: int) -> set[int]:
+    """The epochs (1-based) after which training takes its quick FID: about ``count``, evenly
+    spaced, the last always; every epoch of a run of up to ``count`` epochs, every 5th of 50 at 10."""
+    every = -(-epochs // count)
+    return {epoch for epoch in range(1, epochs + 1) if epoch % every == 0 or epoch == epochs}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from genbench.config import quick_fid_epochs
 from genbench.errors import DIVERGED, DivergenceError, LockedError
 from genbench.models.base import GenerativeModel
 from genbench.runtime import count_parameters, cpu_model, device_name, load_torch, peak_memory_mb, progress_bar, save_torch
@@ -130,17 +131,20 @@ class _Logged:
 
 def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: int,
           batch_size: int, seed: int, device: torch.device, resume_path: str | Path,
-          fingerprint: str, quick_fid=None, checkpoint: str = "last",
-          read_every: int | None = None) -> TrainResult:
+          fingerprint: str, quick_fid=None, quick_fids: int | None = None, checkpoint: str = "last",
+          read_every: int | None = None, after_epoch=None) -> TrainResult:
     """Train ``model`` on images ``x`` (N x 1 x 28 x 28 in [0, 1]) and labels ``y``.
 
     After each epoch the whole training state is written to ``resume_path``; a later call
     with the same ``fingerprint`` continues from there and ends with the same weights as an
-    uninterrupted run. ``quick_fid(model) -> float`` is recorded per epoch when given.
-    ``checkpoint``: the weights the model ends with, those of the ``last`` epoch or of the
-    epoch with the lowest quick FID (``best``, which needs ``quick_fid``). ``read_every``:
+    uninterrupted run. ``quick_fid(model) -> float`` is recorded, with its seconds, after the
+    epochs ``quick_fid_epochs(epochs, quick_fids)`` names (every epoch when ``quick_fids`` is
+    None); the other rows leave it empty. ``checkpoint``: the weights the model ends with,
+    those of the ``last`` epoch or of the measured epoch with the lowest quick FID (``best``,
+    which needs ``quick_fid``). ``read_every``:
     steps between reads of the logged losses (a read waits for the device), by default 1 on
     a CPU, where reads are free, and an epoch on a GPU; the result does not depend on it.
+    ``after_epoch(history)`` is called once each epoch's state is saved (progress reports).
     """
     if checkpoint not in ("last", "best"):
         raise ValueError(f"checkpoint: last or best, got {checkpoint!r}")
@@ -150,11 +154,12 @@ def train(model: GenerativeModel, x: torch.Tensor, y: torch.Tensor, *, epochs: i
     with resume_lock(resume_path, model.name):
         return _train(model, x, y, epochs=epochs, batch_size=batch_size, seed=seed, device=device,
                       resume_path=resume_path, fingerprint=fingerprint, quick_fid=quick_fid,
-                      keep_best=checkpoint == "best", read_every=read_every)
+                      fid_epochs=quick_fid_epochs(epochs, quick_fids or epochs),
+                      keep_best=checkpoint == "best", read_every=read_every, after_epoch=after_epoch)
 
 
-def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, fingerprint, quick_fid, keep_best,
-           read_every):
+def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, fingerprint, quick_fid, fid_epochs,
+           keep_best, read_every, after_epoch):
     torch.manual_seed(seed)
     model.to(device)
     optimizers = model.configure_optimizers()
@@ -207,18 +212,24 @@ def _train(model, x, y, *, epochs, batch_size, seed, device, resume_path, finger
         row = {"epoch": epoch + 1, **logged.means(),
                "seconds": time.perf_counter() - start}
         if quick_fid is not None:
+            row["quick_fid"] = row["quick_fid_seconds"] = None
+        if quick_fid is not None and epoch + 1 in fid_epochs:
             model.eval()
+            start = time.perf_counter()
             row["quick_fid"] = quick_fid(model)
+            row["quick_fid_seconds"] = time.perf_counter() - start
             if keep_best and (best is None or row["quick_fid"] < best["quick_fid"]):
                 best = {"epoch": epoch + 1, "quick_fid": row["quick_fid"],
                         "model": {k: v.detach().clone() for k, v in model.state_dict().items()}}
         result.history.append(row)
         print(f"{model.name} epoch {epoch + 1}/{epochs}: "
-              + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "epoch"))
+              + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "epoch" and v is not None))
         save_torch({"fingerprint": fingerprint, "model": model.state_dict(),
                     "optimizers": {n: o.state_dict() for n, o in optimizers.items()},
                     "rng": _rng_state(shuffle, device), "history": result.history, "best": best},
                    resume_path)
+        if after_epoch is not None:
+            after_epoch(result.history)
     result.checkpoint_epoch = len(result.history)
     if keep_best and best is not None:
         model.load_state_dict(best["model"])

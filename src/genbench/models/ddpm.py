@@ -81,10 +81,12 @@ class UNet(nn.Module):
         self.norm_out = nn.GroupNorm(8, c)
         self.conv_out = nn.Conv2d(c, 1, 3, padding=1)
         self.width = c
+        # NHWC activations: 1.2x faster steps on a 2-core Xeon, the same losses (benchmarks/results/)
+        self.to(memory_format=torch.channels_last)
 
     def forward(self, x, t, y):
         emb = self.time_mlp(timestep_embedding(t, self.width)) + self.label_emb(y)
-        h1 = self.down1(self.conv_in(x), emb)
+        h1 = self.down1(self.conv_in(x.contiguous(memory_format=torch.channels_last)), emb)
         h2 = self.down2(F.avg_pool2d(h1, 2), emb)
         h3 = self.down3(F.avg_pool2d(h2, 2), emb)
         m = self.mid2(self.mid_attn(self.mid1(h3, emb)), emb)

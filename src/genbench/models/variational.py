@@ -31,7 +31,9 @@ class VariationalModel(GenerativeModel):
         self.encoder, self.decoder = encoder, decoder
 
     def configure_optimizers(self):
-        return {"adam": torch.optim.Adam(self.parameters(), lr=self.config.lr)}
+        # fused: one kernel for every parameter's update, 1.07x the VAE's step on a 2-core Xeon
+        # (the other models' steps gain nothing: their time is in the networks, benchmarks/results/)
+        return {"adam": torch.optim.Adam(self.parameters(), lr=self.config.lr, fused=True)}
 
     def training_step(self, x, y, optimizers):
         mu, logvar = self.encoder(x).chunk(2, dim=1)

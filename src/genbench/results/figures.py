@@ -22,6 +22,7 @@ from PIL import Image  # noqa: E402
 from genbench.results.agreement import rank_agreement  # noqa: E402
 from genbench.results.catalogue import DIMENSIONS, HEADLINE, METRICS, STUDY_FIGURE, number  # noqa: E402
 from genbench.results.tables import COLUMNS, cell  # noqa: E402
+from genbench.results.stability import NOT_LOSSES, measured  # noqa: E402
 from genbench.files import read_csv  # noqa: E402
 
 DPI = 100
@@ -153,13 +154,15 @@ def training_curves(histories: dict[str, list[dict]], path):
         epochs = [r["epoch"] for r in rows]
         loss_ax, fid_ax = axes[0][col], axes[1][col]
         for key in rows[0]:
-            if key not in ("epoch", "seconds", "quick_fid"):
+            if key not in NOT_LOSSES:
                 loss_ax.plot(epochs, [r[key] for r in rows], marker="o", markersize=3, label=key)
         loss_ax.set_title(name)
         loss_ax.set_xlabel("epoch")
         loss_ax.set_ylabel("loss / diagnostic (epoch mean)")
         loss_ax.legend(fontsize="small")
-        fid_ax.plot(epochs, [r["quick_fid"] for r in rows], marker="o", markersize=3, color="tab:green")
+        fid_rows = measured(rows)  # the quick FID is taken after some epochs only
+        fid_ax.plot([r["epoch"] for r in fid_rows], [r["quick_fid"] for r in fid_rows], marker="o", markersize=3,
+                    color="tab:green")
         fid_ax.set_xlabel("epoch")
         fid_ax.set_ylabel("quick FID (log)")
         fid_ax.set_yscale("log")
