@@ -2,9 +2,9 @@
 reader, the autoencoder and the PCA basis. ``evaluator.source: shipped`` copies the frozen
 files the project ships, after checking their SHA-256s; ``train`` trains them here (on the
 CPU, with their own seeds). Either way, record the evaluator's test accuracy, the reader's
-accuracy on clean and corrupted MNIST test (for the shipped files as measured once in
-yardstick/reading.json, with the evaluator's had it to read them), and draw the corrupted
-test set."""
+accuracy on clean and corrupted MNIST test (for the shipped files as measured once on all of
+it in yardstick/reading.json, with the evaluator's had it to read them; for trained ones on
+the first ``score.num_real`` test images), and draw the corrupted test set."""
 
 import json
 import shutil
@@ -59,11 +59,13 @@ def main():
         record = shipped_reading()
         reads, evaluator_reads = record["reader"], record["evaluator"]
     else:  # the reader's floors are what matter; the evaluator's reading is the shipped files' story
-        reads, evaluator_reads = reading_accuracy(reader, xt, yt), None
+        n = params.score.num_real  # the test images the scores compare against (all 10,000 by default)
+        reads, evaluator_reads = reading_accuracy(reader, xt[:n], yt[:n]), None
     draw_corruptions(xt, corrupted_test_set(xt), args.corruptions)
     write_json(args.metrics, {"source": cfg.source, "test_accuracy": acc, **trained,
                               "parameters": count_parameters(model),
                               "reader": {"accuracy": reads, "floors": FLOORS, "severity": TEST_SEVERITY,
+                                         "test_images": len(xt) if cfg.source == "shipped" else min(n, len(xt)),
                                          "sha256": SHA256["reader"] if cfg.source == "shipped" else None},
                               "evaluator_reading": evaluator_reads})
     write_json(args.timings, {"train_seconds": seconds})

@@ -161,7 +161,7 @@ def test_a_failed_stage_without_fallback_fails_the_run_and_skips_what_reads_it(p
 
 @pytest.mark.parametrize("change, message", [
     ("evaluator.epochs=3", "--set changes evaluator, which the yardstick (stage evaluator) was made with"),
-    ("score.num_real=100", "--set changes score.num_real, which the yardstick (stage reference)"),
+    ("score.num_real=100", "--set changes score.num_real, which the yardstick (stage evaluator)"),
     ("nothing.here=1", "--set nothing.here: no nothing in params.yaml"),
     ("epochs", "--set 'epochs': expected KEY=VALUE"),
     ("epochs=0", "epochs: must be >= 1"),
