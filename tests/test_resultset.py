@@ -1,0 +1,76 @@
+"""Result sets: a finished run's outputs and provenance kept with the code, and compared with
+the work tree's run."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from genbench.errors import ConfigError
+from genbench.experiments.resultset import compare, save, stage_seconds
+
+LOG = ["2026-12-06T16:00:00Z Running stage 'check_params':",
+       "2026-12-06T16:00:02Z Running stage 'train@vae':",
+       "2026-12-06T16:10:02Z Running stage 'train@gan':",  # cut at some moment the log does not show ...
+       "2026-12-07T09:00:00Z Running stage 'check_params':",  # ... and resumed the next day
+       "2026-12-07T09:00:01Z Running stage 'train@gan':",
+       "2026-12-07T09:02:01Z Running stage 'sample@vae':",
+       "2026-12-07T09:02:31Z finished"]
+
+
+def test_stage_seconds_run_from_one_stamp_to_the_next_and_sum_over_resumptions():
+    seconds = stage_seconds(LOG)
+    assert seconds["train@vae"] == 600.0
+    assert seconds["train@gan"] == 120.0  # its resumed run only
+    assert seconds["sample@vae"] == 30.0
+    assert seconds["check_params"] == 2.0 + 1.0
+
+
+def run_tree(root, epochs, fid):
+    """A work tree after `dvc repro`: params, lock, headline, train metrics and timings of one model."""
+    (root / "metrics/headline").mkdir(parents=True)
+    (root / "metrics/train").mkdir()
+    (root / "metrics/timings/train").mkdir(parents=True)
+    (root / "plots/history").mkdir(parents=True)
+    (root / "params.yaml").write_text(yaml.safe_dump({"epochs": epochs, "models": {"vae": {}}}))
+    (root / "dvc.lock").write_text("schema: '2.0'\n")
+    (root / "metrics/headline/vae.json").write_text(json.dumps({"fid": fid, "inception_score": 7.0}))
+    (root / "metrics/headline/real_data.json").write_text(json.dumps({"fid": 6.9, "inception_score": 9.88}))
+    (root / "metrics/train/vae.json").write_text(json.dumps(
+        {"epochs": epochs, "numerics": {"processor": "CPU X", "threads": 2, "torch": "2.14.1", "precision": "float32"}}))
+    (root / "metrics/timings/train/vae.json").write_text(json.dumps({"train_seconds": 123.0}))
+    (root / "metrics/seeds.json").write_text("{}")  # another run's collection: not kept
+    (root / "plots/history/vae.csv").write_text("epoch,seconds\n1,2.0\n")
+    return root
+
+
+def test_a_saved_result_set_keeps_the_runs_outputs_and_says_how_it_ran(tmp_path):
+    run = run_tree(tmp_path / "run", 50, 100.0)
+    subprocess.run(["git", "init", "-q"], cwd=run, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"],
+                   cwd=run, check=True)
+    out = tmp_path / "results" / "epochs50"
+    save(run, out, "dvc exp run -S epochs=50", LOG)
+    assert (out / "metrics/headline/vae.json").read_text() == (run / "metrics/headline/vae.json").read_text()
+    assert (out / "plots/history/vae.csv").is_file() and (out / "dvc.lock").is_file()
+    assert not (out / "metrics/seeds.json").exists()
+    record = json.loads((out / "provenance.json").read_text())
+    assert len(record["commit"]) == 40 and record["epochs"] == 50
+    assert record["machine"] == ["CPU X, 2 torch threads, torch 2.14.1, float32"]
+    assert record["train_seconds"] == {"vae": 123.0} and record["stage_seconds"]["train@vae"] == 600.0
+    with pytest.raises(ConfigError, match="not a work tree that ran the pipeline"):
+        save(tmp_path / "nothing", out, "x")
+
+
+def test_compare_puts_each_models_two_runs_one_above_the_other(tmp_path):
+    here = run_tree(tmp_path / "here", 2, 875.0)
+    there = run_tree(tmp_path / "there", 50, 42.5)
+    lines = compare(there, here).splitlines()
+    assert lines[1].split()[:4] == ["vae", "(2", "epochs)", "875.0"]
+    assert lines[2].split()[:4] == ["vae", "(50", "epochs)", "42.5"]
+    assert lines[3].startswith("real data")
+    run = subprocess.run([sys.executable, "-m", "genbench.experiments.resultset", "compare", str(there)],
+                         cwd=here, capture_output=True, text=True)
+    assert run.returncode == 0 and "(50 epochs)" in run.stdout, run.stderr
