@@ -120,3 +120,22 @@ def test_stability_and_convergence_read_only_the_epochs_with_a_quick_fid():
     assert convergence(rows) == {"convergence_epoch": 4, "convergence_fraction": 4 / 6}
     rows[3]["quick_fid"] = 300.0  # 400, 300, 205: still moving at the last measurement
     assert convergence(rows)["convergence_epoch"] == 6
+
+
+def test_quality_over_training_time_plots_the_quick_fids_at_cumulative_training_minutes(tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    from genbench.results.figures import quality_over_training_time
+    drawn = {}
+    original = matplotlib.axes.Axes.plot
+
+    def plot(self, *args, label=None, **kwargs):
+        drawn[label] = (list(args[0]), list(args[1]))
+        return original(self, *args, label=label, **kwargs)
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot", plot)
+    slow = [{"epoch": 1, "seconds": 60.0, "quick_fid": None}, {"epoch": 2, "seconds": 60.0, "quick_fid": 50.0},
+            {"epoch": 3, "seconds": 60.0, "quick_fid": None}, {"epoch": 4, "seconds": 60.0, "quick_fid": 20.0}]
+    fast = [{"epoch": 1, "seconds": 6.0, "quick_fid": 300.0}, {"epoch": 2, "seconds": 6.0, "quick_fid": 200.0}]
+    quality_over_training_time({"slow": slow, "fast": fast}, tmp_path / "q.png")
+    assert drawn == {"slow": ([2.0, 4.0], [50.0, 20.0]), "fast": ([0.1, 0.2], [300.0, 200.0])}
+    assert (tmp_path / "q.png").stat().st_size > 10_000

@@ -66,7 +66,7 @@ def test_repro_writes_every_output_with_sane_values(project):
     figures = {p.name for p in (project / "plots" / "figures").glob("*.png")}
     assert {"radar.png", "heatmap.png", "metrics.png", "timings.png", "tradeoff_3d.png", "summary_table.png",
             "training_curves.png", "samples_side_by_side.png", "memorization.png", "sweep_ddpm.png",
-            "space_ranks.png"} <= figures
+            "space_ranks.png", "quality_over_time.png"} <= figures
     sweep = json.loads((project / "metrics/sweep/ddpm.json").read_text())
     assert sweep["sampler=ancestral"]["seconds_vs_default"] > 1  # 50 steps against 10
     assert {p.name for p in (project / "plots/sweep/ddpm").iterdir()} == {"steps.csv", "sampler.csv", "guidance.csv"}

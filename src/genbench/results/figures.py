@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from genbench.results.agreement import rank_agreement  # noqa: E402
@@ -171,6 +171,33 @@ def training_curves(histories: dict[str, list[dict]], path):
     _save(fig, path)
 
 
+def quality_over_training_time(histories: dict[str, list[dict]], path):
+    """Which model is best for a training budget on this machine: every model's quick FID
+    (where taken) against its cumulative training seconds (steps only), one line per model,
+    both axes logarithmic. The quick FID is the histories' monitor (1,000 samples against
+    training images, evaluator space), so it orders budgets, not the final scores."""
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    for name, rows in histories.items():
+        elapsed, points = 0.0, []
+        for row in rows:
+            elapsed += row["seconds"]
+            if row.get("quick_fid") is not None:
+                points.append((elapsed / 60, row["quick_fid"]))
+        if points:
+            ax.plot(*zip(*points), marker="o", markersize=3, label=name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("training time on this machine (minutes, log; steps only)")
+    ax.set_ylabel("quick FID (log; lower is better)")
+    ax.set_title("Quality for a training budget: the best model at N minutes is the lowest line there")
+    ax.legend(fontsize="small")
+    ax.grid(True, which="both", alpha=0.3)
+    _save(fig, path)
+
+
 def sample_comparison(grids: dict[str, Path], path, headline: dict[str, float] | None = None):
     """Each model's sample grid side by side, titled with its headline number (FID) when
     ``headline`` has it."""
@@ -308,6 +335,8 @@ def render_all(summary: Path, history_dir: Path, sweeps_dir: Path, grids_dir: Pa
         "tradeoff_3d.png": lambda p: tradeoff_3d(rows, p),
         "summary_table.png": lambda p: summary_table(rows, p),
         "training_curves.png": lambda p: training_curves(
+            {m: read_csv(history_dir / f"{m}.csv") for m in models}, p),
+        "quality_over_time.png": lambda p: quality_over_training_time(
             {m: read_csv(history_dir / f"{m}.csv") for m in models}, p),
         "samples_side_by_side.png": lambda p: sample_comparison(
             {m: grids_dir / m / "grid.png" for m in models}, p, {r["model"]: r[HEADLINE] for r in rows}),
