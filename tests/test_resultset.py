@@ -8,6 +8,7 @@ import sys
 import pytest
 import yaml
 
+from conftest import ROOT
 from genbench.errors import ConfigError
 from genbench.experiments.resultset import compare, save, stage_seconds
 
@@ -74,3 +75,14 @@ def test_compare_puts_each_models_two_runs_one_above_the_other(tmp_path):
     run = subprocess.run([sys.executable, "-m", "genbench.experiments.resultset", "compare", str(there)],
                          cwd=here, capture_output=True, text=True)
     assert run.returncode == 0 and "(50 epochs)" in run.stdout, run.stderr
+
+
+def test_a_result_set_of_the_committed_run_redraws_every_figure_with_this_checkouts_code(tmp_path):
+    out = tmp_path / "committed"
+    save(ROOT, out, "dvc repro")
+    drawn = {p.name for p in (out / "plots/figures").glob("*.png")}
+    assert drawn == {p.name for p in (ROOT / "plots/figures").glob("*.png")} and "quality_over_time.png" in drawn
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    record = json.loads((out / "provenance.json").read_text())
+    assert record["commit"] == head and record["stage_seconds"] is None
+    assert set(record["train_seconds"]) == set(yaml.safe_load((ROOT / "params.yaml").read_text())["models"])

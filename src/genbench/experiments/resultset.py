@@ -65,7 +65,9 @@ def provenance(run_dir: Path, command: str, stamped_log: list[str] | None) -> di
 
 
 def save(run_dir: Path, out: Path, command: str, stamped_log: list[str] | None = None) -> None:
-    """Copy the run's kept outputs to ``out`` and write its provenance beside them."""
+    """Copy the run's kept outputs to ``out`` and write its provenance beside them; the
+    figures are drawn again from the copied data by this checkout's plot code (the run's
+    checkout may predate a figure), when the run got as far as its summary."""
     missing = [name for name in ("params.yaml", "dvc.lock", "metrics/headline") if not (run_dir / name).exists()]
     if missing:
         raise ConfigError(f"{run_dir}: no {missing[0]}; not a work tree that ran the pipeline")
@@ -79,6 +81,11 @@ def save(run_dir: Path, out: Path, command: str, stamped_log: list[str] | None =
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, out / name)
     write_json(out / "provenance.json", provenance(run_dir, command, stamped_log))
+    plots = out / "plots"
+    if (plots / "summary.csv").is_file():
+        from genbench.results.figures import render_all
+        render_all(plots / "summary.csv", plots / "history", plots / "sweep", plots / "samples",
+                   plots / "memorization", plots / "figures")
 
 
 def headlines(root: Path) -> dict[str, dict]:
