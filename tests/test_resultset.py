@@ -72,9 +72,13 @@ def test_compare_puts_each_models_two_runs_one_above_the_other(tmp_path):
     assert lines[1].split()[:4] == ["vae", "(2", "epochs)", "875.0"]
     assert lines[2].split()[:4] == ["vae", "(50", "epochs)", "42.5"]
     assert lines[3].startswith("real data")
-    run = subprocess.run([sys.executable, "-m", "genbench.experiments.resultset", "compare", str(there)],
-                         cwd=here, capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-m", "genbench", "compare", str(there)], cwd=here, capture_output=True,
+                         text=True)
     assert run.returncode == 0 and "(50 epochs)" in run.stdout, run.stderr
+    missing = subprocess.run([sys.executable, "-m", "genbench", "compare", str(tmp_path / "nowhere")], cwd=here,
+                             capture_output=True, text=True)
+    assert missing.returncode != 0 and len(missing.stderr.strip().splitlines()) == 1, missing.stderr
+    assert "not a run's work tree or result set" in missing.stderr
 
 
 def test_a_result_set_of_the_committed_run_redraws_every_figure_with_this_checkouts_code(tmp_path):

@@ -54,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
                         f"(at least {MIN_SAMPLES_FLOOR}; the numbers then compare with nothing)")
     cost = commands.add_parser("estimate", help="what a run of N epochs would cost here, from the measured epochs")
     cost.add_argument("--epochs", type=int, default=50)
+    versus = commands.add_parser("compare", help="this work tree's headline numbers beside a result set's")
+    versus.add_argument("result_set", type=Path, help="a folder such as results/epochs50 (a finished run kept with the code)")
     web = commands.add_parser("serve", help="the web app")
     web.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
     web.add_argument("--port", type=int, default=5000)
@@ -187,6 +189,9 @@ def main(argv=None) -> None:
             score(args)
         elif args.command == "estimate":
             estimate(args)
+        elif args.command == "compare":
+            from genbench.experiments.resultset import compare
+            print(compare(args.result_set))
         else:
             from genbench.serving.app import project_catalog, serve
             from genbench.runtime import pick_device

@@ -5,7 +5,7 @@ run's numbers stay readable (``dvc metrics show results/epochs50/metrics/headlin
 work tree has moved on; and the comparison of a result set with the work tree's own run.
 
     python -m genbench.experiments.resultset save RUN_DIR results/epochs50 --stages-log LOG
-    python -m genbench.experiments.resultset compare results/epochs50
+    genbench compare results/epochs50     # or: python -m genbench.experiments.resultset compare ...
 """
 
 from __future__ import annotations
@@ -102,11 +102,13 @@ def compare(result_set: Path, work_tree: Path = Path(".")) -> str:
     from genbench.results.catalogue import SCORE_TABLE
     from genbench.results.tables import text_table
 
-    runs = [(root, yaml.safe_load((root / "params.yaml").read_text())["epochs"], headlines(root))
-            for root in (work_tree, result_set)]
+    runs = []
+    for root in (work_tree, result_set):
+        numbers = headlines(root)  # first: says what is missing
+        runs.append((yaml.safe_load((root / "params.yaml").read_text())["epochs"], numbers))
     rows = []
-    for model in dict.fromkeys([m for _, _, numbers in runs for m in numbers]):
-        rows += [(f"{model} ({epochs} epochs)", numbers[model]) for _, epochs, numbers in runs if model in numbers]
+    for model in dict.fromkeys([m for _, numbers in runs for m in numbers]):
+        rows += [(f"{model} ({epochs} epochs)", numbers[model]) for epochs, numbers in runs if model in numbers]
     rows.append(("real data", read_json(work_tree / "metrics" / "headline" / "real_data.json")))
     return text_table(rows, [key for key in SCORE_TABLE if key != "num_samples"])
 
