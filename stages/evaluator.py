@@ -1,10 +1,11 @@
 """Stage evaluator: provide the yardstick every metric looks through: the evaluator, the
 reader, the autoencoder and the PCA basis. ``evaluator.source: shipped`` copies the frozen
 files the project ships, after checking their SHA-256s; ``train`` trains them here (on the
-CPU, with their own seeds). Either way, record the evaluator's test accuracy, the reader's
-accuracy on clean and corrupted MNIST test (for the shipped files as measured once on all of
-it in yardstick/reading.json, with the evaluator's had it to read them; for trained ones on
-the first ``score.num_real`` test images), and draw the corrupted test set."""
+CPU, with their own seeds). Either way, record the evaluator's accuracy on the test images
+the scores compare with (the first ``score.num_real``), the reader's accuracy on clean and
+corrupted MNIST test (for the shipped files as measured once on all of it in
+yardstick/reading.json, with the evaluator's had it to read them; for trained ones on those
+test images), and draw the corrupted test set."""
 
 import json
 import shutil
@@ -53,13 +54,13 @@ def main():
     model = load_evaluator(out["evaluator"], cfg.source)
     reader = load_network("reader", out["reader"], cfg.source)
     xt, yt = load_split(args.mnist, train=False)
-    acc = accuracy(embed(model, xt)[1], yt)
+    n = params.score.num_real  # the test images the scores compare against (all 10,000 by default)
+    acc = accuracy(embed(model, xt[:n])[1], yt[:n])
     check_reads_digits(acc)
     if cfg.source == "shipped":  # measured once on these files (yardstick/reading.json; a test re-measures it)
         record = shipped_reading()
         reads, evaluator_reads = record["reader"], record["evaluator"]
     else:  # the reader's floors are what matter; the evaluator's reading is the shipped files' story
-        n = params.score.num_real  # the test images the scores compare against (all 10,000 by default)
         reads, evaluator_reads = reading_accuracy(reader, xt[:n], yt[:n]), None
     draw_corruptions(xt, corrupted_test_set(xt), args.corruptions)
     write_json(args.metrics, {"source": cfg.source, "test_accuracy": acc, **trained,

@@ -35,27 +35,21 @@ def test_a_metric_changed_without_re_running_plot_is_caught(copy_of_results):
     assert "plots/summary.csv: differs from what its stage produces from the committed inputs" in problems
 
 
-def test_a_missing_or_broken_figure_is_caught(copy_of_results):
-    (copy_of_results / "plots" / "figures" / "radar.png").unlink()
-    heatmap = copy_of_results / "plots" / "figures" / "heatmap.png"
-    heatmap.write_bytes(heatmap.read_bytes()[:200])
+def test_missing_broken_altered_and_stale_figures_are_each_caught(copy_of_results):
+    """Four figures spoiled four ways in one copy (the stages draw them all in one run): one
+    missing, one cut short, one with a 20 x 20 patch of changed pixels (a bar a little longer,
+    one number in a table; the committed figures themselves pass pixel for pixel, the first
+    test), one that no stage draws any more."""
+    figures = copy_of_results / "plots" / "figures"
+    (figures / "radar.png").unlink()
+    (figures / "heatmap.png").write_bytes((figures / "heatmap.png").read_bytes()[:200])
+    pixels = np.asarray(Image.open(figures / "metrics.png").convert("RGBA")).copy()
+    pixels[100:120, 200:220, :3] = 255 - pixels[100:120, 200:220, :3]
+    Image.fromarray(pixels).save(figures / "metrics.png")
+    (figures / "fid.png").write_bytes(b"stale")
     problems = validate(copy_of_results)
     assert "plots/figures/radar.png: missing" in problems
     assert "plots/figures/heatmap.png: not a valid image" in problems
-
-
-def test_a_figure_drawn_from_other_numbers_is_caught(copy_of_results):
-    """A 20 x 20 patch of changed pixels (a bar a little longer, one number in a table) fails;
-    the committed figures themselves pass, pixel for pixel (the first test)."""
-    path = copy_of_results / "plots" / "figures" / "metrics.png"
-    image = Image.open(path).convert("RGBA")
-    pixels = np.asarray(image).copy()
-    pixels[100:120, 200:220, :3] = 255 - pixels[100:120, 200:220, :3]
-    Image.fromarray(pixels).save(path)
-    problems = validate(copy_of_results)
     assert any(p.startswith("plots/figures/metrics.png: ") and "pixels differ" in p for p in problems), problems
-
-
-def test_a_figure_no_stage_draws_any_more_is_caught(copy_of_results):
-    (copy_of_results / "plots" / "figures" / "fid.png").write_bytes(b"stale")
-    assert "plots/figures/fid.png: not produced by its stage any more" in validate(copy_of_results)
+    assert "plots/figures/fid.png: not produced by its stage any more" in problems
+    assert len(problems) == 4, problems  # and nothing else

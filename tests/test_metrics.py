@@ -9,11 +9,12 @@ from genbench.scoring.metrics.classes import class_distribution, label_accuracy
 from genbench.scoring.metrics.fid import fid, frechet_distance
 from genbench.scoring.metrics.inception import inception_score
 from genbench.scoring.metrics.kid import kid, mmd2_unbiased
-from genbench.scoring.metrics.precision_recall import precision, recall
+from genbench.scoring.metrics.manifolds import kth_neighbour_radii, manifold_metrics, real_radii
 
 
 def precision_recall(real, fake, k):
-    return precision(real, fake, k), recall(real, fake, k)
+    values = manifold_metrics(real, fake, pr_k=k)
+    return values["precision"], values["recall"]
 
 
 def test_fid_of_a_set_with_itself_is_zero():
@@ -137,9 +138,13 @@ def test_kid_of_a_small_set_draws_half_of_it_so_its_std_means_something():
 # ------------------------------------------------- density / coverage, diversity, memorization
 
 
+def density_coverage(real, fake, k=5, chunk=1000):
+    values = manifold_metrics(real, fake, chunk=chunk, dc_k=k)
+    return values["density"], values["coverage"]
+
+
 def test_density_and_coverage_are_the_prdc_packages():
     prdc = pytest.importorskip("prdc")
-    from genbench.scoring.metrics.density_coverage import density_coverage
 
     rng = np.random.default_rng(3)
     real = rng.normal(size=(600, 8)).astype(np.float32)
@@ -150,9 +155,30 @@ def test_density_and_coverage_are_the_prdc_packages():
     assert coverage == pytest.approx(expected["coverage"], rel=1e-5)
 
 
-def test_density_is_about_one_and_coverage_high_for_the_same_distribution():
-    from genbench.scoring.metrics.density_coverage import density_coverage
+def test_the_k_nn_metrics_are_their_definitions_one_distance_at_a_time():
+    """Each of the four against a plain reading of its paper's definition on the full distance
+    matrix, with the real radii given (as the reference stage stores them) or computed."""
+    import torch
 
+    rng = np.random.default_rng(9)
+    real = torch.as_tensor(rng.normal(size=(300, 6)), dtype=torch.float32)
+    fake = torch.as_tensor(rng.normal(0.2, 0.8, size=(250, 6)), dtype=torch.float32)
+
+    def radii(x, k):  # the k-th nearest other point, by sorting every distance
+        return torch.cdist(x, x).sort(1).values[:, k]
+    d = torch.cdist(fake, real)
+    expected = {"precision": (d <= radii(real, 3)[None]).any(1).float().mean().item(),
+                "recall": (d <= radii(fake, 3)[:, None]).any(0).float().mean().item(),
+                "density": ((d < radii(real, 5)[None]).sum(1).float().mean() / 5).item(),
+                "coverage": (d < radii(real, 5)[None]).any(0).float().mean().item()}
+    assert expected["precision"] not in (0.0, 1.0) and expected["recall"] not in (0.0, 1.0)
+    for given in (real_radii(real), None):
+        values = manifold_metrics(real, fake, given, chunk=64)
+        assert values == pytest.approx(expected, rel=1e-6)
+    assert torch.equal(kth_neighbour_radii(real, (3,))[3], radii(real, 3))
+
+
+def test_density_is_about_one_and_coverage_high_for_the_same_distribution():
     rng = np.random.default_rng(4)
     density, coverage = density_coverage(rng.normal(size=(2000, 4)), rng.normal(size=(2000, 4)))
     assert 0.85 < density < 1.15 and coverage > 0.9
@@ -189,6 +215,25 @@ def test_ssim_and_perceptual_diversity_are_zero_for_copies_and_high_for_noise():
     assert ssim_diversity(noise, pairs) > 0.9  # independent noise: SSIM about 0
     assert perceptual_diversity(evaluator, noise, pairs) > 0.01
     assert ssim_diversity(noise, pairs[:0]) is None
+
+
+def test_perceptual_diversity_is_the_mean_distance_of_its_pairs():
+    """Each image seen once per chunk of pairs gives what each pair seen on its own gives."""
+    import torch
+
+    from genbench.scoring.evaluator import Evaluator
+    from genbench.scoring.metrics.diversity import _unit, perceptual_diversity, same_digit_pairs
+
+    torch.manual_seed(1)
+    evaluator = Evaluator(width=4).eval()
+    images = torch.rand(60, 1, 28, 28)
+    pairs = same_digit_pairs(torch.arange(60) % 3, seed=0, per_digit=40)  # images in many pairs
+    with torch.no_grad():
+        distances = [torch.stack([((_unit(a) - _unit(b)) ** 2).sum(1).mean() for a, b in
+                                  zip(evaluator.activations(images[i:i + 1]), evaluator.activations(images[j:j + 1]))]
+                                 ).mean() for i, j in pairs.tolist()]
+    assert perceptual_diversity(evaluator, images, pairs, chunk=50) == pytest.approx(
+        torch.stack(distances).mean().item(), rel=1e-5)
 
 
 def test_memorization_sees_planted_copies_of_training_images():

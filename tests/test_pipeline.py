@@ -6,12 +6,13 @@ import json
 import numpy as np
 import pytest
 import torch
+import yaml
 from PIL import Image
 
 from genbench.data import load_split
 from genbench.models.base import GenerativeModel
 from genbench.sampling import generate
-from genbench.results.catalogue import METRICS, TRACKED
+from genbench.results.catalogue import DC_NEIGHBOURS, METRICS, PR_NEIGHBOURS, TRACKED
 from genbench.scoring.real_features import RealFeatures
 from genbench.scoring.scorecard import Yardstick, load_networks, score
 from genbench.experiments.validate import validate
@@ -27,9 +28,15 @@ def test_repro_writes_every_output_with_sane_values(project):
     project, _, log = project
     assert "Running stage 'download'" in log
     evaluator = json.loads((project / "metrics/evaluator.json").read_text())
-    assert evaluator["source"] == "shipped" and evaluator["test_accuracy"] >= 0.996  # not trained here
+    assert evaluator["source"] == "shipped" and evaluator["test_accuracy"] >= 0.99  # not trained here
     assert min(evaluator["reader"]["accuracy"].values()) >= 0.98  # the shipped reader on corrupted digits
     reference = json.loads((project / "metrics/reference.json").read_text())
+    num_real = yaml.safe_load((project / "params.yaml").read_text())["score"]["num_real"]
+    real = RealFeatures.load(project / "data/reference/real.pt")  # the real data every score compares with
+    assert reference["num_real"] == len(real.test_labels) == len(real.test_probs) == num_real < 10_000
+    for space, radii in real.test_radii.items():  # the k-NN metrics' real balls, computed once here
+        assert set(radii) == {PR_NEIGHBOURS, DC_NEIGHBOURS} and len(radii[PR_NEIGHBOURS]) == num_real, space
+        assert (radii[PR_NEIGHBOURS] <= radii[DC_NEIGHBOURS]).all(), space
     assert {m.key for m in METRICS} <= set(reference)
     for space in ("", "_ae", "_pca"):
         assert 0 <= reference[f"fid{space}"] < reference[f"fid{space}_uniform_noise"]

@@ -14,7 +14,6 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torchvision.transforms.functional import gaussian_blur
 
 
 def impulse_noise(x, severity, gen):
@@ -40,6 +39,8 @@ def blur(x, severity, gen):
     """Gaussian blur of standard deviation ``severity`` pixels."""
     if severity <= 0:
         return x
+    # imported here: importing torchvision costs every process that only reads digits 1.5 s
+    from torchvision.transforms.functional import gaussian_blur
     return gaussian_blur(x, kernel_size=2 * math.ceil(3 * severity) + 1, sigma=severity)
 
 

@@ -7,7 +7,7 @@ compute through ``score`` and ``reference_values``. Adding a metric: its functio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -20,13 +20,12 @@ from genbench.runtime import progress_bar, seed_everything
 from genbench.scoring.evaluator import embed, load_evaluator
 from genbench.scoring.metrics.cas import classification_accuracy_score
 from genbench.scoring.metrics.classes import class_distribution, label_accuracy
-from genbench.scoring.metrics.density_coverage import density_coverage
 from genbench.scoring.metrics.diversity import perceptual_diversity, same_digit_pairs, ssim_diversity
 from genbench.scoring.metrics.fid import fid
 from genbench.scoring.metrics.inception import inception_score
 from genbench.scoring.metrics.kid import kid
+from genbench.scoring.metrics.manifolds import manifold_metrics
 from genbench.scoring.metrics.memorization import memorization, nearest_distances
-from genbench.scoring.metrics.precision_recall import precision, recall
 from genbench.scoring.real_features import RealFeatures
 from genbench.scoring.shipped import NETWORKS, load_network
 from genbench.scoring.spaces import embed_features
@@ -41,6 +40,7 @@ class Samples:
     labels: torch.Tensor
     features: dict[str, torch.Tensor]
     probs: torch.Tensor
+    manifolds: dict = field(default_factory=dict)  # space -> precision, recall, density, coverage
 
     @property
     def conditional(self) -> bool:
@@ -53,9 +53,9 @@ class Yardstick:
     them, the real images CAS trains and tests on, and the scoring settings."""
     real: RealFeatures
     networks: dict[str, nn.Module]  # every feature space's network (SPACES) and the reader
-    test_images: torch.Tensor
-    test_labels: torch.Tensor
-    num_real: int  # MNIST test images FID and precision / recall compare against
+    test_images: torch.Tensor  # the real data every metric compares with (CAS's test set,
+    test_labels: torch.Tensor  # the diversity metrics' real pairs): num_real MNIST test images
+    num_real: int
     is_splits: int
     cas: bool  # train CAS classifiers (the slow metric) at all
     recipe: object  # EvaluatorConfig: the CAS classifier's architecture, recipe and seed
@@ -68,6 +68,10 @@ class Yardstick:
     def real_train(self, space: str) -> torch.Tensor:
         """A second real sample's features in ``space``: training images, as many."""
         return self.real.spaces[space]["train"][:self.num_real]
+
+    def manifolds(self, feats: torch.Tensor, space: str) -> dict[str, float]:
+        """Precision, recall, density and coverage of ``feats`` against MNIST test in ``space``."""
+        return manifold_metrics(self.real_test(space), feats, self.real.test_radii[space])
 
     def look(self, images: torch.Tensor, labels: torch.Tensor) -> Samples:
         """``images`` seen through every feature space and the reader."""
@@ -87,6 +91,7 @@ class RealTrain:
     images: torch.Tensor
     labels: torch.Tensor
     num_samples: int  # a model's sample-set size: the size of CAS's real training set
+    manifolds: dict = field(default_factory=dict)  # space -> the second sample's k-NN metrics
 
 
 # -------------------------------------------------------------- the metrics, one entry each
@@ -104,29 +109,14 @@ def _kid(key, feats, real):
     return {key: mean, f"{key}_std": std}
 
 
-def _precision(key, feats, real):
-    return {key: precision(real, feats)}
-
-
-def _recall(key, feats, real):
-    return {key: recall(real, feats)}
-
-
-def _density_coverage(key, feats, real):  # key: density[_suffix]; coverage[_suffix] with it
-    density, coverage = density_coverage(real, feats)
-    return {key: density, key.replace("density", "coverage", 1): coverage}
-
-
-def _with_previous_distance(key, feats, real):
-    return {}  # computed by the entry before it, with which it shares its work
-
-
-DISTANCES = {"fid": _fid, "kid": _kid, "precision": _precision, "recall": _recall, "density": _density_coverage,
-             "coverage": _with_previous_distance}
+DISTANCES = {"fid": _fid, "kid": _kid}
+MANIFOLD = ("precision", "recall", "density", "coverage")  # computed together, once per space
 
 
 def _distance(metric) -> tuple[Callable, Callable]:
     """(on samples, on real data) for a metric measured in a feature space."""
+    if metric.measure in MANIFOLD:
+        return _manifold(metric)
     measure, key, space = DISTANCES[metric.measure], metric.key, metric.space
 
     def on_samples(s, y):
@@ -137,6 +127,22 @@ def _distance(metric) -> tuple[Callable, Callable]:
         if metric.measure == "fid":
             values[f"{key}_uniform_noise"] = fid(y.real.spaces[space]["noise"], y.real_test(space))
         return values
+    return on_samples, on_real
+
+
+def _manifold(metric) -> tuple[Callable, Callable]:
+    """A k-NN manifold metric: the four of its space computed at its space's first one."""
+    measure, key, space = metric.measure, metric.key, metric.space
+
+    def on_samples(s, y):
+        if space not in s.manifolds:
+            s.manifolds[space] = y.manifolds(s.features[space], space)
+        return {key: s.manifolds[space][measure]}
+
+    def on_real(y, train):
+        if space not in train.manifolds:
+            train.manifolds[space] = y.manifolds(y.real_train(space), space)
+        return {key: train.manifolds[space][measure]}
     return on_samples, on_real
 
 
@@ -277,7 +283,9 @@ def project_yardstick(params, mnist: Path, networks: Path, real_features: Path) 
 
 def yardstick(params, real: RealFeatures, test_images: torch.Tensor, test_labels: torch.Tensor,
               networks: dict[str, nn.Module]) -> Yardstick:
-    """The yardstick the params describe (section ``score``, the evaluator's recipe for CAS)."""
-    return Yardstick(real, networks, test_images, test_labels, num_real=params.score.num_real,
+    """The yardstick the params describe (section ``score``, the evaluator's recipe for CAS):
+    the real data every metric compares with is the first ``score.num_real`` test images."""
+    n = params.score.num_real
+    return Yardstick(real, networks, test_images[:n], test_labels[:n], num_real=n,
                      is_splits=params.score.is_splits, cas=params.score.cas, recipe=params.evaluator,
                      seed=params.evaluator.seed)

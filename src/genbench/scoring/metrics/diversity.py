@@ -49,14 +49,18 @@ def ssim_diversity(images: torch.Tensor, pairs: torch.Tensor, chunk: int = 2000)
 
 @torch.no_grad()
 def perceptual_diversity(evaluator, images: torch.Tensor, pairs: torch.Tensor, chunk: int = 1000) -> float | None:
-    """Mean evaluator-feature perceptual distance over ``pairs`` of ``images``."""
+    """Mean evaluator-feature perceptual distance over ``pairs`` of ``images``; each image
+    of a chunk of pairs goes through the evaluator once, however many pairs it is in."""
     if len(pairs) == 0:
         return None
     evaluator.eval()
     total = 0.0
     for p in pairs.split(chunk):
-        a, b = evaluator.activations(images[p[:, 0]].float()), evaluator.activations(images[p[:, 1]].float())
-        per_layer = [((_unit(fa) - _unit(fb)) ** 2).sum(1).mean((1, 2)) for fa, fb in zip(a, b)]
+        used, index = p.unique(return_inverse=True)
+        per_layer = []
+        for activation in evaluator.activations(images[used].float()):
+            unit = _unit(activation)
+            per_layer.append(((unit[index[:, 0]] - unit[index[:, 1]]) ** 2).sum(1).mean((1, 2)))
         total += torch.stack(per_layer).mean(0).sum().item()
     return total / len(pairs)
 
