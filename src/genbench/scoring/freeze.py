@@ -29,7 +29,7 @@ from genbench.runtime import count_parameters, cpu_model, seed_everything
 from genbench.scoring.corruptions import TEST_SEVERITY
 from genbench.scoring.evaluator import (MAX_ROTATION, MAX_SCALE, MAX_SHIFT, SHIPPED, SHIPPED_SHA256, accuracy,
                                         check_reads_digits, embed, load_evaluator, save_evaluator, train_classifier)
-from genbench.scoring.reader import FLOORS, meets_floors, reading_accuracy, train_reader
+from genbench.scoring.reader import FLOORS, digits_accuracy, meets_floors, reading_accuracy, readings, train_reader
 from genbench.scoring.shipped import READING, SHA256, load_network, save_network, shipped_path
 from genbench.scoring.spaces import embed_features, fit_pca, train_autoencoder
 
@@ -97,13 +97,17 @@ FREEZE = {"evaluator": freeze_evaluator, "reader": freeze_reader, "autoencoder":
 def record_reading(mnist: Path) -> dict:
     """The shipped reader's and evaluator's accuracy on clean and corrupted MNIST test
     (``yardstick/reading.json``): what the evaluator stage reports for the shipped files
-    without re-reading 100,000 images each run; a test re-measures it."""
+    without re-reading 100,000 images each run; and the digit the reader reads in each image
+    (``reader_digits``: one string of digits per set), so that a test re-reads a slice of the
+    images and compares image by image."""
     xt, yt = load_split(mnist, train=False)
     reader = load_network("reader", shipped_path("reader"), "shipped")
     evaluator = load_evaluator(SHIPPED, "shipped")
+    digits = readings(reader, xt)
     record = {"sha256": {"reader": SHA256["reader"], "evaluator": SHIPPED_SHA256}, "severity": TEST_SEVERITY,
-              "reader": reading_accuracy(reader, xt, yt), "evaluator": reading_accuracy(evaluator, xt, yt),
-              "machine": _machine()}
+              "reader": {name: digits_accuracy(d, yt) for name, d in digits.items()},
+              "evaluator": reading_accuracy(evaluator, xt, yt), "machine": _machine(),
+              "reader_digits": {name: "".join(map(str, d.tolist())) for name, d in digits.items()}}
     write_json(READING, record)
     return record
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from genbench.scoring.corruptions import corrupt_batch, corrupted_test_set
-from genbench.scoring.evaluator import Evaluator, _train_classifier, accuracy, embed
+from genbench.scoring.evaluator import Evaluator, _train_classifier, embed
 
 FLOORS = {"clean": 0.996, "corrupted": 0.98}  # what the shipped reader must read correctly
 
@@ -41,13 +41,25 @@ def train_reader(x: torch.Tensor, y: torch.Tensor, recipe) -> Evaluator:
         return _train_classifier(wrapped, x, y, recipe, "reader", augment=True).net.eval()
 
 
-def reading_accuracy(reader: Evaluator, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
-    """The reader's accuracy on ``images`` (MNIST test, N x 1 x 28 x 28 in [0, 1]) and on each
-    corruption of them at its test severity: {"clean": ..., corruption: ...}."""
-    out = {"clean": accuracy(embed(reader, images)[1], labels)}
+def readings(network: Evaluator, images: torch.Tensor, keep: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """The digit ``network`` reads in each of ``images`` (MNIST test, N x 1 x 28 x 28 in
+    [0, 1]) and in each corruption of them at its test severity: {"clean": N digits,
+    corruption: ...}; with ``keep`` (indices), in those images of each set only (the sets are
+    corrupted whole: their random draws run over every image in turn)."""
+    keep = slice(None) if keep is None else keep
+    out = {"clean": embed(network, images[keep])[1].argmax(1)}
     for name, corrupted in corrupted_test_set(images).items():
-        out[name] = accuracy(embed(reader, corrupted.unsqueeze(1).float() / 255)[1], labels)
+        out[name] = embed(network, corrupted[keep].unsqueeze(1).float() / 255)[1].argmax(1)
     return out
+
+
+def reading_accuracy(reader: Evaluator, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    """The reader's accuracy on ``images`` and on each corruption of them: {"clean": ..., corruption: ...}."""
+    return {name: digits_accuracy(digits, labels) for name, digits in readings(reader, images).items()}
+
+
+def digits_accuracy(digits: torch.Tensor, labels: torch.Tensor) -> float:
+    return (digits == labels).float().mean().item()
 
 
 def meets_floors(accuracies: dict[str, float]) -> bool:
