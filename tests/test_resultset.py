@@ -18,7 +18,10 @@ LOG = ["2026-12-06T16:00:00Z Running stage 'check_params':",
        "2026-12-07T09:00:00Z Running stage 'check_params':",  # ... and resumed the next day
        "2026-12-07T09:00:01Z Running stage 'train@gan':",
        "2026-12-07T09:02:01Z Running stage 'sample@vae':",
-       "2026-12-07T09:02:31Z finished"]
+       "2026-12-07T09:02:31Z Running stage 'score@vae':",  # cut again ...
+       "2026-12-07T12:00:00Z Stage 'check_params' didn't change, skipping",  # ... resumed with nothing to check
+       "2026-12-07T12:00:00Z Running stage 'score@vae':",
+       "2026-12-07T12:00:31Z finished"]
 
 
 def test_stage_seconds_run_from_one_stamp_to_the_next_and_sum_over_resumptions():
@@ -26,6 +29,7 @@ def test_stage_seconds_run_from_one_stamp_to_the_next_and_sum_over_resumptions()
     assert seconds["train@vae"] == 600.0
     assert seconds["train@gan"] == 120.0  # its resumed run only
     assert seconds["sample@vae"] == 30.0
+    assert seconds["score@vae"] == 31.0  # its resumed run only
     assert seconds["check_params"] == 2.0 + 1.0
 
 

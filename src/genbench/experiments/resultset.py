@@ -28,14 +28,14 @@ KEPT = ["params.yaml", "dvc.lock", "metrics/headline", "metrics/scores", "metric
         "plots/summary.csv", "plots/history", "plots/figures", "plots/samples", "plots/sweep", "plots/memorization"]
 
 
-RESTART = "Running stage 'check_params'"  # the first stage of every (re)started run
+RESTART = "'check_params'"  # the first stage of every (re)started run, run again or skipped
 
 
 def stage_seconds(stamped_log: list[str]) -> dict[str, float]:
     """Wall seconds per stage from a log of ``ISO-TIME Running stage 'NAME':`` lines (and a
     last stamped line when the run ended): a stage runs until the next stamp. A stage cut by
-    an interruption (the next stamp is a restart's ``check_params``) counts its resumed run
-    only, since the log does not say when the cut run died (a training's ``train_seconds``
+    an interruption (the next stamp is a restart's ``check_params``, run or skipped) counts
+    its resumed run only, since the log does not say when the cut run died (a training's ``train_seconds``
     count every epoch it trained, before and after the cut)."""
     stamps = []
     for line in stamped_log:
@@ -44,7 +44,7 @@ def stage_seconds(stamped_log: list[str]) -> dict[str, float]:
             stamps.append((datetime.fromisoformat(time.replace("Z", "+00:00")), text))
     seconds: dict[str, float] = {}
     for (start, text), (end, following) in zip(stamps, stamps[1:]):
-        if text.startswith("Running stage '") and not following.startswith(RESTART):
+        if text.startswith("Running stage '") and RESTART not in following:
             name = text.split("'")[1]
             seconds[name] = seconds.get(name, 0.0) + (end - start).total_seconds()
     return seconds
