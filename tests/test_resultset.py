@@ -57,12 +57,18 @@ def test_a_saved_result_set_keeps_the_runs_outputs_and_says_how_it_ran(tmp_path)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"],
                    cwd=run, check=True)
     out = tmp_path / "results" / "epochs50"
-    save(run, out, "dvc exp run -S epochs=50", LOG)
+    log = tmp_path / "stages.log"
+    log.write_text("\n".join(LOG) + "\n")
+    made = subprocess.run([sys.executable, "-m", "genbench.experiments.resultset", "save", str(run), str(out),
+                           "--command", "dvc exp run -n epochs50 -S epochs=50", "--stages-log", str(log)],
+                          capture_output=True, text=True)
+    assert made.returncode == 0 and made.stdout.strip() == f"wrote {out}", made.stderr
     assert (out / "metrics/headline/vae.json").read_text() == (run / "metrics/headline/vae.json").read_text()
     assert (out / "plots/history/vae.csv").is_file() and (out / "dvc.lock").is_file()
     assert not (out / "metrics/seeds.json").exists()
     record = json.loads((out / "provenance.json").read_text())
     assert len(record["commit"]) == 40 and record["epochs"] == 50
+    assert record["command"] == "dvc exp run -n epochs50 -S epochs=50"
     assert record["machine"] == ["CPU X, 2 torch threads, torch 2.14.1, float32"]
     assert record["train_seconds"] == {"vae": 123.0} and record["stage_seconds"]["train@vae"] == 600.0
     with pytest.raises(ConfigError, match="not a work tree that ran the pipeline"):

@@ -115,7 +115,7 @@ def compare(result_set: Path, work_tree: Path = Path(".")) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="action", required=True)
     keep = commands.add_parser("save", help="copy a finished run's results and provenance into a result set")
     keep.add_argument("run_dir", type=Path)
     keep.add_argument("out", type=Path)
@@ -124,7 +124,7 @@ def main(argv=None) -> None:
     show = commands.add_parser("compare", help="the work tree's headline numbers beside a result set's")
     show.add_argument("result_set", type=Path)
     args = parser.parse_args(argv)
-    if args.command == "save":
+    if args.action == "save":
         log = args.stages_log.read_text().splitlines() if args.stages_log else None
         save(args.run_dir, args.out, args.command, log)
         print(f"wrote {args.out}")
