@@ -10,9 +10,11 @@ from genbench.results.tables import (markdown_metrics, markdown_reading, markdow
                              markdown_sweep, sweep_series)
 from genbench.files import read_csv, read_json
 from genbench.results.agreement import markdown_findings
+from genbench.results.claims import run_claims
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+FULL = ROOT / "results" / "epochs50"  # the full protocol's result set: the README's headline
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 
 
@@ -20,15 +22,34 @@ def text(page: str) -> str:
     return (ROOT / page).read_text()
 
 
-def test_readme_short_table_matches_committed_metrics():
+def test_readme_headline_table_is_the_full_protocols():
+    table = markdown_short(read_csv(FULL / "plots" / "summary.csv"))
+    assert table in text("README.md"), "README's headline table is stale: paste `python -m genbench.results.tables --short results/epochs50/plots/summary.csv`"
+
+
+def test_readme_findings_are_the_ones_the_full_protocols_rank_agreement_gives():
+    findings = markdown_findings(read_json(FULL / "metrics" / "summary.json")["rank_agreement"])
+    assert findings in text("README.md"), "README's findings are stale: paste `python -m genbench.results.tables --findings results/epochs50/metrics/summary.json`"
+
+
+def test_readme_claims_table_is_the_full_protocols():
+    assert run_claims(FULL) in text("README.md"), "README's claims are stale: paste `python -m genbench.results.claims results/epochs50`"
+
+
+def test_readme_quick_look_table_matches_committed_metrics():
     table = markdown_short(read_csv(ROOT / "plots" / "summary.csv"))
-    assert table in text("README.md"), "README's table is stale: paste `python -m genbench.results.tables --short plots/summary.csv`"
+    assert table in text("README.md"), "README's quick-look table is stale: paste `python -m genbench.results.tables --short plots/summary.csv`"
 
 
-def test_readme_findings_are_the_ones_the_committed_rank_agreement_gives():
+def test_the_quick_looks_findings_over_seeds_are_the_ones_the_committed_rank_agreement_gives():
     agreement = read_json(ROOT / "metrics" / "summary.json")["rank_agreement"]
     findings = markdown_findings(agreement, read_json(ROOT / "metrics" / "seeds.json"))
-    assert findings in text("README.md"), "README's findings are stale: paste `python -m genbench.results.tables --findings metrics/summary.json metrics/seeds.json`"
+    assert findings in text("docs/results.md"), "docs/results.md's findings are stale: paste `python -m genbench.results.tables --findings metrics/summary.json metrics/seeds.json`"
+
+
+def test_results_page_has_the_full_protocols_table():
+    table = markdown_summary(read_csv(FULL / "plots" / "summary.csv"))
+    assert table in text("docs/results.md"), "docs/results.md's 50-epoch table is stale: paste `python -m genbench.results.tables results/epochs50/plots/summary.csv`"
 
 
 def test_the_reading_table_matches_the_committed_evaluator_metrics():

@@ -21,16 +21,17 @@ LOG = ["2026-12-06T16:00:00Z Running stage 'check_params':",
        "2026-12-07T09:02:31Z Running stage 'score@vae':",  # cut again ...
        "2026-12-07T12:00:00Z Stage 'check_params' didn't change, skipping",  # ... resumed with nothing to check
        "2026-12-07T12:00:00Z Running stage 'score@vae':",
-       "2026-12-07T12:00:31Z finished"]
+       "2026-12-07T12:00:31Z Running stage 'sample@vae':",  # run again (its lock entry lost): ...
+       "2026-12-07T12:00:51Z finished"]
 
 
-def test_stage_seconds_run_from_one_stamp_to_the_next_and_sum_over_resumptions():
+def test_stage_seconds_run_from_one_stamp_to_the_next_and_count_the_last_run():
     seconds = stage_seconds(LOG)
     assert seconds["train@vae"] == 600.0
     assert seconds["train@gan"] == 120.0  # its resumed run only
-    assert seconds["sample@vae"] == 30.0
+    assert seconds["sample@vae"] == 20.0  # ... its last run made the outputs kept
     assert seconds["score@vae"] == 31.0  # its resumed run only
-    assert seconds["check_params"] == 2.0 + 1.0
+    assert seconds["check_params"] == 1.0
 
 
 def run_tree(root, epochs, fid):
@@ -100,3 +101,18 @@ def test_a_result_set_of_the_committed_run_redraws_every_figure_with_this_checko
     record = json.loads((out / "provenance.json").read_text())
     assert record["commit"] == head and record["stage_seconds"] is None
     assert set(record["train_seconds"]) == set(yaml.safe_load((ROOT / "params.yaml").read_text())["models"])
+
+
+def test_the_committed_full_protocol_trained_every_model_50_epochs_and_says_how_it_ran():
+    full = ROOT / "results" / "epochs50"
+    params = yaml.safe_load((full / "params.yaml").read_text())
+    models = set(yaml.safe_load((ROOT / "params.yaml").read_text())["models"])
+    assert params["epochs"] == 50 and params["seed"] == 42 and set(params["models"]) == models
+    assert {p.stem for p in (full / "metrics/headline").glob("*.json")} == models | {"real_data"}
+    for model in models:
+        trained = json.loads((full / f"metrics/train/{model}.json").read_text())
+        assert trained["epochs"] == 50, model
+    record = json.loads((full / "provenance.json").read_text())
+    assert record["epochs"] == 50 and len(record["commit"]) == 40 and record["machine"]
+    assert set(record["train_seconds"]) == models
+    assert {f"train@{m}" for m in models} | {f"score@{m}" for m in models} <= set(record["stage_seconds"])

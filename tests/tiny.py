@@ -17,7 +17,9 @@ from filelock import FileLock
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ["dvc.yaml", "params.yaml", "pyproject.toml", "src", "stages", ".dvc/config", ".gitignore", "studies",
           # the seeds and studies stages' inputs, collected from experiments, not produced by a stage
-          "plots/seeds.csv", "plots/studies"]
+          "plots/seeds.csv", "plots/studies",
+          # the committed 50-epoch run's headline, which dvc.yaml's top-level metrics name
+          "results/epochs50/metrics/headline"]
 PER_MODEL = ("train", "sample", "grids", "score", "sweep")
 
 

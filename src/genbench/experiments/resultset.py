@@ -33,7 +33,8 @@ RESTART = "'check_params'"  # the first stage of every (re)started run, run agai
 
 def stage_seconds(stamped_log: list[str]) -> dict[str, float]:
     """Wall seconds per stage from a log of ``ISO-TIME Running stage 'NAME':`` lines (and a
-    last stamped line when the run ended): a stage runs until the next stamp. A stage cut by
+    last stamped line when the run ended): a stage runs until the next stamp, and a stage that
+    ran more than once counts its last run, the one whose outputs were kept. A stage cut by
     an interruption (the next stamp is a restart's ``check_params``, run or skipped) counts
     its resumed run only, since the log does not say when the cut run died (a training's ``train_seconds``
     count every epoch it trained, before and after the cut)."""
@@ -46,7 +47,7 @@ def stage_seconds(stamped_log: list[str]) -> dict[str, float]:
     for (start, text), (end, following) in zip(stamps, stamps[1:]):
         if text.startswith("Running stage '") and RESTART not in following:
             name = text.split("'")[1]
-            seconds[name] = seconds.get(name, 0.0) + (end - start).total_seconds()
+            seconds[name] = (end - start).total_seconds()
     return seconds
 
 
