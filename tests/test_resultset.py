@@ -116,3 +116,18 @@ def test_the_committed_full_protocol_trained_every_model_50_epochs_and_says_how_
     assert record["epochs"] == 50 and len(record["commit"]) == 40 and record["machine"]
     assert set(record["train_seconds"]) == models
     assert {f"train@{m}" for m in models} | {f"score@{m}" for m in models} <= set(record["stage_seconds"])
+
+
+def test_the_committed_guidance_run_changed_the_ddpms_sampler_and_nothing_else():
+    """results/epochs50-ddpm-guidance0: the 50-epoch run with the DDPM sampled without guidance,
+    from the same checkpoints: every other model's numbers are the full protocol's."""
+    full, unguided = ROOT / "results" / "epochs50", ROOT / "results" / "epochs50-ddpm-guidance0"
+    params, changed = (yaml.safe_load((run / "params.yaml").read_text()) for run in (full, unguided))
+    assert changed["models"]["ddpm"]["sample"].pop("guidance") == 0.0
+    assert params["models"]["ddpm"]["sample"].pop("guidance") == 2.0
+    assert changed == params
+    locks = [yaml.safe_load((run / "dvc.lock").read_text())["stages"] for run in (full, unguided)]
+    for model in params["models"]:
+        assert locks[0][f"train@{model}"]["outs"] == locks[1][f"train@{model}"]["outs"], model  # the same checkpoints
+        headlines = [json.loads((run / f"metrics/headline/{model}.json").read_text()) for run in (full, unguided)]
+        assert (headlines[0] == headlines[1]) == (model != "ddpm"), model
